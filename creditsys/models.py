@@ -1,0 +1,121 @@
+"""Cross-cutting data: the working-day calendar and the append-only audit log."""
+
+import hashlib
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class CalendarYear(models.Model):
+    """A year whose State Council holiday schedule an administrator has entered.
+
+    Once a year is marked complete, its ``CalendarDay`` rows are authoritative: other weekdays are
+    working days and other weekend days are rest days. Until then deadlines in that year rely on
+    chinesecalendar (up to 2026) or are provisional.
+    """
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    complete = models.BooleanField(
+        "安排已完整录入", default=False, help_text="录入全年节假日和调休上班日后勾选；勾选后该年期限不再是临时计算。"
+    )
+    source = models.CharField("依据", max_length=200, blank=True, help_text="如：国办发明电〔2026〕X号")
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "节假日安排年度"
+        verbose_name_plural = "节假日安排年度"
+        ordering = ["-year"]
+
+    def __str__(self):
+        return f"{self.year}年" + ("（已完整）" if self.complete else "（未完整）")
+
+
+class CalendarDay(models.Model):
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", "法定节假日（休息）"
+        WORKDAY = "workday", "调休上班日"
+
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    name = models.CharField("名称", max_length=40, blank=True, help_text="如：春节、国庆节")
+
+    class Meta:
+        verbose_name = "节假日/调休日"
+        verbose_name_plural = "节假日/调休日"
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.name}"
+
+
+class AuditEvent(models.Model):
+    """Append-only, hash-chained record of a change or of a read of non-public data (SPEC §14).
+
+    Each row's ``hash`` covers its content and the previous row's hash, so altering or deleting a
+    row breaks the chain; ``manage.py verify_audit_log`` checks it.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "新增"
+        UPDATE = "update", "修改"
+        DELETE = "delete", "删除"
+        READ = "read", "查看非公开信息"
+        EVENT = "event", "系统事件"
+
+    created_at = models.DateTimeField("时间", db_index=True)
+    action = models.CharField("动作", max_length=10, choices=Action.choices)
+    object_type = models.CharField("对象类型", max_length=60)
+    object_id = models.CharField("对象ID", max_length=64)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    # The subject a change concerns, so a subject page can show its whole history.
+    subject_id = models.BigIntegerField("相关主体ID", null=True, blank=True, db_index=True)
+    actor_id = models.BigIntegerField("操作人ID", null=True, blank=True)
+    actor = models.CharField("操作人", max_length=150, blank=True)
+    channel = models.CharField("渠道", max_length=10, blank=True)
+    request_id = models.CharField("请求号", max_length=64, blank=True)
+    ip = models.CharField("来源地址", max_length=64, blank=True)
+    reason = models.CharField("事由", max_length=500, blank=True)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("审计日志只能追加，不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("审计日志只能追加，不能删除。")
+
+    def canonical_content(self) -> bytes:
+        data = {
+            "created_at": self.created_at.isoformat(),
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "subject_id": self.subject_id,
+            "actor_id": self.actor_id,
+            "actor": self.actor,
+            "channel": self.channel,
+            "request_id": self.request_id,
+            "ip": self.ip,
+            "reason": self.reason,
+            "before": self.before,
+            "after": self.after,
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.prev_hash.encode() + self.canonical_content()).hexdigest()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SanctionsConfig(AppConfig):
+    name = "sanctions"
+    verbose_name = "联合奖惩"
