@@ -4,6 +4,7 @@ Without any environment the project runs on the *embedded default*: a SQLite fil
 filesystem transport under ``var/``. Production and CI set ``DATABASE_URL`` and ``REDIS_URL``.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -28,9 +29,11 @@ if env_file.exists():
     environ.Env.read_env(str(env_file))
 
 DEBUG = env("DEBUG")
+# The test run uses the development keys unless the environment gives others.
+TESTING = "pytest" in sys.modules
 _DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production"
 _DEV_FIELD_KEY = "dev-only-field-encryption-key-change-me"
-if DEBUG:
+if DEBUG or TESTING:
     SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET)
     FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default=_DEV_FIELD_KEY)
 else:
@@ -157,6 +160,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "creditsys.tasks.check_next_year_calendar",
         "schedule": crontab(minute=7, hour=8),
     },
+    # 双公示: stop publication at publish-until; 信用承诺: flag commitments not kept by their date.
+    "registry-penalty-publication-sweep": {
+        "task": "registry.tasks.penalty_publication_sweep",
+        "schedule": crontab(),
+    },
+    "registry-commitment-sweep": {
+        "task": "registry.tasks.commitment_sweep",
+        "schedule": crontab(),
+    },
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -190,7 +202,7 @@ STORAGES = {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
             default="django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage",
         )
     },

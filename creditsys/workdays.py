@@ -20,6 +20,7 @@ import time
 from datetime import date, timedelta
 
 import chinese_calendar
+from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
@@ -35,30 +36,39 @@ FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
 calendar_changed = Signal()  # provides: year
 
 
-# Per-process memo of the table, short-lived so that an edit made in another process (admin in
-# the web server, sweep in the worker) is seen within a minute; edits in this process clear it.
-_MEMO_SECONDS = 60
-_memo: dict[int, tuple[float, tuple[bool, dict[date, bool]]]] = {}
+# Per-process memo of the table. Edits bump a version in the shared cache; every public function
+# checks it once per call, so an edit made in one process (admin in the web server) is seen at once
+# by the others (the worker's sweeps) without a database query per day counted.
+_VERSION_KEY = "creditsys:calendar-version"
+_memo: dict[int, tuple[bool, dict[date, bool]]] = {}
+_memo_version: list = [None]
+
+
+def _sync() -> None:
+    version = cache.get(_VERSION_KEY)
+    if version != _memo_version[0]:
+        _memo.clear()
+        _memo_version[0] = version
 
 
 def _year_table(year: int) -> tuple[bool, dict[date, bool]]:
     """(complete, {date: is_working}) from the administrators' table for one year."""
-    now = time.monotonic()
-    hit = _memo.get(year)
-    if hit and hit[0] > now:
-        return hit[1]
-    complete = CalendarYear.objects.filter(year=year, complete=True).exists()
-    rows = CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
-    value = complete, {d: kind == CalendarDay.Kind.WORKDAY for d, kind in rows}
-    _memo[year] = (now + _MEMO_SECONDS, value)
-    return value
+    if year not in _memo:
+        complete = CalendarYear.objects.filter(year=year, complete=True).exists()
+        rows = CalendarDay.objects.filter(date__year=year).values_list("date", "kind")
+        _memo[year] = complete, {d: kind == CalendarDay.Kind.WORKDAY for d, kind in rows}
+    return _memo[year]
 
 
 def clear_cache() -> None:
+    """Forget the memo here and tell every other process to do the same."""
     _memo.clear()
+    cache.set(_VERSION_KEY, time.time_ns(), timeout=None)
+    _memo_version[0] = cache.get(_VERSION_KEY)
 
 
 def year_is_known(year: int) -> bool:
+    _sync()
     complete, _ = _year_table(year)
     return complete or _builtin_covers(year)
 
@@ -73,6 +83,11 @@ def _builtin_covers(year: int) -> bool:
 
 def day_status(day: date) -> tuple[bool, bool]:
     """Return ``(is_working_day, provisional)`` for one date."""
+    _sync()
+    return _day_status(day)
+
+
+def _day_status(day: date) -> tuple[bool, bool]:
     complete, overrides = _year_table(day.year)
     if day in overrides:
         return overrides[day], False
@@ -94,12 +109,13 @@ def add_working_days(start: date, n: int) -> DueDate:
     """The N-th working day after ``start`` (N ≥ 0; 0 returns ``start``)."""
     if n < 0:
         raise ValueError("n must not be negative")
+    _sync()
     current = start
     provisional = False
     counted = 0
     while counted < n:
         current += timedelta(days=1)
-        working, uncertain = day_status(current)
+        working, uncertain = _day_status(current)
         provisional = provisional or uncertain
         if working:
             counted += 1
@@ -107,27 +123,29 @@ def add_working_days(start: date, n: int) -> DueDate:
 
 
 def add_calendar_days(start: date, n: int) -> DueDate:
+    _sync()
     due = start + timedelta(days=n)
     provisional = False
     if get_profile().roll_calendar_deadlines_past_holidays:
-        working, uncertain = day_status(due)
+        working, uncertain = _day_status(due)
         provisional = uncertain
         while not working:
             due += timedelta(days=1)
-            working, uncertain = day_status(due)
+            working, uncertain = _day_status(due)
             provisional = provisional or uncertain
     return DueDate(due, provisional)
 
 
 def working_days_between(start: date, end: date) -> tuple[int, bool]:
     """Working days after ``start`` up to and including ``end`` (negative when end < start)."""
+    _sync()
     sign = 1
     if end < start:
         start, end, sign = end, start, -1
     count, provisional, current = 0, False, start
     while current < end:
         current += timedelta(days=1)
-        working, uncertain = day_status(current)
+        working, uncertain = _day_status(current)
         provisional = provisional or uncertain
         count += working
     return sign * count, provisional

@@ -50,7 +50,9 @@ def scope_for_client(client: ApiClient) -> Scope:
     if client.department_id is not None:
         return Scope(client.name, client.department, _region_ids(client.department.region), False)
     region_ids = _region_ids(client.region)
-    return Scope(client.name, None, region_ids, True, is_global=region_ids is None)
+    # A region's client acts for that region's credit office (which maintains what it creates).
+    office = Department.objects.filter(region=client.region, is_credit_office=True, is_active=True).first()
+    return Scope(client.name, office, region_ids, True, is_global=region_ids is None)
 
 
 def scope_for(principal) -> Scope:

@@ -18,7 +18,7 @@ from ..names import name_grams, normalize_name
 from ..scoping import Scope, can_edit_subject
 from ..validators import normalize_code, validate_id_number, validate_uscc
 
-AUDIT_EXCLUDE = ("search_text", "name_grams", "id_number_encrypted", "id_number_hmac")
+AUDIT_EXCLUDE = ("search_text", "name_grams", "id_number_encrypted", "id_number_hmac", "updated_at")
 
 _NO_SCOPE = "您无权维护该主体的信息（不属于本部门/本区划）。"
 

@@ -1,0 +1,101 @@
+import pytest
+from django.db import connection
+
+from registry import selectors
+from registry.models import Subject
+from registry.names import name_grams, normalize_name, strip_legal_form
+
+pytestmark = pytest.mark.django_db
+
+
+def test_normalisation():
+    assert normalize_name("林芝（雪域）建筑 有限公司") == normalize_name("林芝(雪域)建筑有限公司")
+    assert normalize_name("ＡＢＣ商贸") == "abc商贸"
+    assert strip_legal_form(normalize_name("林芝雪域有限责任公司")) == "林芝雪域"
+    assert {"林", "林芝", "芝雪"} <= set(name_grams(["林芝雪域"]))
+
+
+@pytest.fixture
+def names(make_subject):
+    for name in [
+        "林芝雪域建筑工程有限公司",
+        "林芝高原商贸有限责任公司",
+        "米林县雪域农牧专业合作社",
+        "巴宜区康达医药有限公司",
+    ]:
+        make_subject(name)
+
+
+def found(query):
+    return list(selectors.subject_search(query).values_list("name", flat=True))
+
+
+def test_one_and_two_character_queries(names):
+    assert set(found("雪")) == {"林芝雪域建筑工程有限公司", "米林县雪域农牧专业合作社"}
+    assert set(found("雪域")) == {"林芝雪域建筑工程有限公司", "米林县雪域农牧专业合作社"}
+    assert found("康达") == ["巴宜区康达医药有限公司"]
+    assert found("无此") == []
+
+
+def test_longer_query_and_legal_form_suffix(names):
+    assert found("雪域建筑") == ["林芝雪域建筑工程有限公司"]
+    # 有限公司 in the query matches 有限责任公司 in the name.
+    assert found("林芝高原商贸有限公司") == ["林芝高原商贸有限责任公司"]
+    assert found("林芝（高原）") == ["林芝高原商贸有限责任公司"]  # brackets are ignored for matching
+    # Full-width and spaces are ignored.
+    assert found("雪域 建筑") == ["林芝雪域建筑工程有限公司"]
+
+
+def test_former_names_are_searchable(make_subject, clerk_a):
+    from registry import services
+    from registry.scoping import scope_for_user
+
+    subject = make_subject("尼洋河旅游开发有限公司")
+    services.subject_update(scope=scope_for_user(clerk_a), subject=subject, name="鲁朗旅游开发有限公司")
+    assert found("尼洋") == ["鲁朗旅游开发有限公司"]
+    assert found("鲁朗") == ["鲁朗旅游开发有限公司"]
+
+
+def test_search_by_code(names):
+    subject = Subject.objects.first()
+    assert found(subject.uscc) == [subject.name]
+    assert found(subject.uscc.lower()) == [subject.name]
+
+
+def test_exact_name_ranks_first(make_subject):
+    make_subject("雪域建筑有限公司分公司")
+    make_subject("雪域建筑")
+    assert found("雪域建筑")[0] == "雪域建筑"
+
+
+def _plan(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("query", ["雪", "雪域", "雪域建筑"])
+def test_postgres_search_uses_the_gin_index(postgres, make_subject, query):
+    """EXPLAIN shows the n-gram GIN index answering 1-, 2- and longer queries."""
+    target = make_subject("雪域建筑工程有限公司")
+    Subject.objects.bulk_create(
+        [
+            Subject(
+                kind=Subject.Kind.ORGANIZATION,
+                name=f"测试商贸{i}有限公司",
+                region_id=target.region_id,
+                managing_department_id=target.managing_department_id,
+                search_text=normalize_name(f"测试商贸{i}有限公司"),
+                name_grams=name_grams([f"测试商贸{i}有限公司"]),
+            )
+            for i in range(2000)
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_subject")
+    qs = selectors.subject_search(query)
+    sql, params = qs.query.sql_with_params()
+    plan = _plan(sql, params)
+    assert "registry_subject_name_grams_gin" in plan, plan
+    assert list(qs.values_list("name", flat=True)) == ["雪域建筑工程有限公司"]
