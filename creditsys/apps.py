@@ -7,3 +7,4 @@ class CreditsysConfig(AppConfig):
 
     def ready(self):
         from . import workdays  # noqa: F401  (connects the calendar signals)
+        from .api import schema  # noqa: F401  (registers the OpenAPI auth extension)

@@ -244,10 +244,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer"}},
-    },
-    "SECURITY": [{"ApiKey": []}],
+    "ENUM_NAME_OVERRIDES": {"SubjectKindEnum": "registry.models.subjects.Subject.Kind"},
 }
 
 # --- Logging: one line per event, JSON in production ----------------------------------------
