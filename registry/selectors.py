@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import connection
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Length
@@ -66,3 +68,46 @@ def subject_search(query: str, queryset: QuerySet | None = None) -> QuerySet:
         ),
         name_length=Length("name"),
     ).order_by("rank", "name_length", "pk")
+
+
+# --- adverse information (red-list eligibility; called by sanctions) --------------------------
+
+ADVERSE_SEVERITIES = ("general", "serious")
+
+
+def _adverse_querysets(subject, since):
+    from .models import Commitment, PenaltyRecord, RecordStatus
+
+    penalties = (
+        PenaltyRecord.objects.filter(subject=subject, severity__in=ADVERSE_SEVERITIES, decision_date__gte=since)
+        .exclude(status=RecordStatus.WITHDRAWN)
+        .order_by("-decision_date", "-pk")
+    )
+    commitments = Commitment.objects.filter(
+        subject=subject, status=Commitment.Status.UNKEPT, due_date__gte=since
+    ).order_by("-due_date", "-pk")
+    return penalties, commitments
+
+
+def has_adverse_records(subject, *, since: date) -> bool:
+    """True when the subject has a non-withdrawn 一般/严重 penalty decided on or after ``since``,
+    or an unkept (flagged) commitment whose due date is on or after ``since``."""
+    penalties, commitments = _adverse_querysets(subject, since)
+    return penalties.exists() or commitments.exists()
+
+
+def adverse_records(subject, *, since: date) -> list[str]:
+    """Short Chinese descriptions of the adverse records counted by ``has_adverse_records``."""
+    from .rules import SEVERITY_LABELS
+
+    penalties, commitments = _adverse_querysets(subject, since)
+    lines = [
+        f"{p.decision_date:%Y-%m-%d} {p.authority_name}行政处罚（{SEVERITY_LABELS.get(p.severity, p.severity)}失信，"
+        f"{p.document_number}）"
+        for p in penalties.select_related(None)[:50]
+    ]
+    lines += [
+        f"{c.due_date:%Y-%m-%d} 未履行{c.get_kind_display()}（{c.matter}，承诺书编号 {c.number}）"
+        for c in commitments[:50]
+    ]
+    return lines

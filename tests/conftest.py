@@ -241,3 +241,70 @@ def celery_worker_process(transactional_db):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# --- 双公示 records (issue 3) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def penalty_input(dept_a):
+    """``penalty_input(**overrides)`` → a valid national-template penalty row (service input)."""
+
+    def make(department=None, **overrides):
+        department = department or dept_a
+        data = {
+            "subject_name": "林芝雪域建筑工程有限公司",
+            "subject_category": "法人及非法人组织",
+            "uscc": make_uscc("9", "1", "540400", 4242),
+            "legal_representative": "扎西",
+            "document_number": "林市监罚〔2026〕1号",
+            "violation_type": "未按规定公示年度报告",
+            "violation_facts": "当事人未按规定报送2025年度年度报告。",
+            "legal_basis": "《企业信息公示暂行条例》第十八条",
+            "categories": "警告；罚款",
+            "penalty_content": "警告，并处罚款人民币伍仟元整",
+            "fine_amount": "0.5",
+            "decision_date": "2026-03-02",
+            "penalty_valid_until": "2026-03-02",
+            "authority_name": department.name,
+            "authority_uscc": department.uscc,
+            "source_name": department.name,
+            "source_uscc": department.uscc,
+            "severity": "一般",
+        }
+        data.update(overrides)
+        return data
+
+    return make
+
+
+@pytest.fixture
+def license_input(dept_a):
+    """``license_input(**overrides)`` → a valid national-template licence row (service input)."""
+
+    def make(department=None, **overrides):
+        department = department or dept_a
+        data = {
+            "subject_name": "林芝雪域建筑工程有限公司",
+            "subject_category": "法人及非法人组织",
+            "uscc": make_uscc("9", "1", "540400", 4242),
+            "legal_representative": "扎西",
+            "decision_document_name": "食品经营许可决定书",
+            "document_number": "林市监许〔2026〕8号",
+            "category": "普通",
+            "certificate_name": "食品经营许可证",
+            "license_number": "JY15404000001234",
+            "content": "预包装食品销售（含冷藏冷冻食品）",
+            "decision_date": "2026-02-10",
+            "valid_from": "2026-02-10",
+            "valid_until": "2031-02-09",
+            "authority_name": department.name,
+            "authority_uscc": department.uscc,
+            "current_status": "有效",
+            "source_name": department.name,
+            "source_uscc": department.uscc,
+        }
+        data.update(overrides)
+        return data
+
+    return make

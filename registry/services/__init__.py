@@ -1,5 +1,19 @@
 """Registry services (every state change), one module per purpose, re-exported here."""
 
+from .commitments import CommitmentResult, commitment_set_status, commitment_sweep, commitment_upsert
+from .imports import import_job_create, import_job_run, template_csv, template_xlsx
+from .records import (
+    UpsertResult,
+    can_edit_record,
+    clean_record_input,
+    department_allowed,
+    penalty_publication_sweep,
+    record_correct,
+    record_input,
+    record_upsert,
+    record_withdraw,
+    records_recompute_report_due,
+)
 from .subjects import (
     AUDIT_EXCLUDE,
     EDITABLE_FIELDS,
@@ -18,7 +32,23 @@ from .subjects import (
 __all__ = [
     "AUDIT_EXCLUDE",
     "EDITABLE_FIELDS",
+    "CommitmentResult",
+    "UpsertResult",
+    "can_edit_record",
+    "clean_record_input",
+    "commitment_set_status",
+    "commitment_sweep",
+    "commitment_upsert",
+    "department_allowed",
+    "import_job_create",
+    "import_job_run",
     "may_reveal_id_numbers",
+    "penalty_publication_sweep",
+    "record_correct",
+    "record_input",
+    "record_upsert",
+    "record_withdraw",
+    "records_recompute_report_due",
     "refresh_search_fields",
     "relation_add",
     "relation_add_person",
@@ -28,4 +58,6 @@ __all__ = [
     "subject_record_read",
     "subject_reveal_id_number",
     "subject_update",
+    "template_csv",
+    "template_xlsx",
 ]
