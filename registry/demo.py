@@ -207,8 +207,8 @@ def load(*, subjects: int = 60) -> dict:
         prefix_hash = DEMO_API_KEY.split("_")[1]
         if not ApiClient.objects.filter(key_prefix=prefix_hash).exists():
             ApiClient.objects.create(
-                name="演示：县（区）信用平台",
-                region=county_regions[0] if county_regions else city,
+                name="演示：市级信用平台",
+                region=city,
                 scopes=["read", "write", "check"],
                 key_prefix=prefix_hash,
                 key_hash=hash_key(DEMO_API_KEY),
