@@ -67,9 +67,11 @@ class UpsertResult:
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, dict | list | tuple | set):
+        raise ValidationError("字段值应为文本、数字或日期。")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
 
 
 def _choice(value, choices, aliases=None) -> str | None:
@@ -124,9 +126,16 @@ def clean_record_input(kind: str, data: dict, *, today: date) -> dict:
     def err(field, message):
         errors.setdefault(field, []).append(message)
 
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": ["每条记录应为一个 JSON 对象。"]})
     unknown = set(data) - set(names) - {"reason"}
     for field in sorted(unknown):
         err(field, "未知字段。")
+    nested = [f for f, v in data.items() if isinstance(v, dict | list | tuple | set)]
+    for field in nested:
+        err(field, "字段值应为文本、数字或日期。")
+    if nested:
+        raise ValidationError(errors)
     for field, label, required in COLUMNS[kind]:
         if required and _text(data.get(field)) == "":
             if field in ("source_name", "source_uscc") and _text(data.get("authority_uscc")):
