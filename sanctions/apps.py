@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class SanctionsConfig(AppConfig):
     name = "sanctions"
     verbose_name = "联合奖惩"
+
+    def ready(self):
+        from creditsys.workdays import calendar_changed
+
+        from . import receivers
+
+        calendar_changed.connect(receivers.recompute_provisional, dispatch_uid="sanctions-recompute-provisional")

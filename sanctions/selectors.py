@@ -1,0 +1,454 @@
+"""Reads shared by the workbench, the API, the services and the sweeps.
+
+The matching rule "which published measures apply to this entry" lives here once
+(``measures_for_entry``) and is used both to create enforcement tasks and to answer checks.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from creditsys.policy import Period, Unit, get_profile
+from registry.models import Subject
+from registry.scoping import Scope
+from registry.validators import classify_code, mask_id_number, normalize_code
+
+from .models import LIST_TYPE_SHORT, ChangeEvent, CheckLog, EnforcementTask, ListEntry, ListType, Measure
+
+logger = logging.getLogger("creditsys.sanctions")
+
+ADVERSE_LIST_TYPES = (ListType.BLACK, ListType.FOCUS)
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def period_before(period: Period, day: date) -> date:
+    """The start of a look-back period ending on ``day`` (calendar arithmetic)."""
+    if period.unit == Unit.YEARS:
+        return day - relativedelta(years=period.length)
+    if period.unit == Unit.MONTHS:
+        return day - relativedelta(months=period.length)
+    return day - relativedelta(days=period.length * (7 / 5 if period.unit == Unit.WORKING_DAYS else 1))
+
+
+# --- scoping ----------------------------------------------------------------------------------
+
+
+def visible_entries(scope: Scope, queryset: QuerySet | None = None) -> QuerySet:
+    qs = ListEntry.objects.all() if queryset is None else queryset
+    if scope.region_ids is None:
+        return qs
+    return qs.filter(region_id__in=scope.region_ids)
+
+
+def can_edit_entry(scope: Scope, entry: ListEntry) -> bool:
+    if scope.is_global:
+        return True
+    if scope.edit_by_region:
+        return scope.region_allowed(entry.region_id)
+    return scope.department is not None and entry.initiating_department_id == scope.department.pk
+
+
+def visible_tasks(scope: Scope, queryset: QuerySet | None = None) -> QuerySet:
+    qs = EnforcementTask.objects.all() if queryset is None else queryset
+    if scope.is_global:
+        return qs
+    if scope.edit_by_region:
+        return qs.filter(department__region_id__in=scope.region_ids or ())
+    if scope.department is None:
+        return qs.none()
+    return qs.filter(department=scope.department)
+
+
+def can_answer_task(scope: Scope, task: EnforcementTask) -> bool:
+    if scope.is_global:
+        return True
+    if scope.edit_by_region:
+        return scope.region_allowed(task.department.region_id)
+    return scope.department is not None and task.department_id == scope.department.pk
+
+
+def visible_changes(scope: Scope) -> QuerySet:
+    qs = ChangeEvent.objects.all()
+    if scope.region_ids is None:
+        return qs
+    return qs.filter(Q(region_id__in=scope.region_ids) | Q(region__isnull=True))
+
+
+# --- adverse records (penalties and commitments are registry data, issue 3) --------------------
+
+
+def adverse_records(subject: Subject, *, since: date) -> list[str]:
+    """Descriptions of 一般/严重 penalties (and breached commitments) since ``since``.
+
+    Provided by ``registry.selectors`` (issue 3). Until it exists, no penalty data is known and
+    only list entries count — logged so that the gap is visible.
+    """
+    from registry import selectors as registry_selectors
+
+    fn = getattr(registry_selectors, "adverse_records", None)
+    if fn is None:
+        logger.warning("registry.selectors.adverse_records is not available: penalty records not considered")
+        return []
+    return list(fn(subject, since=since))
+
+
+def has_adverse_records(subject: Subject, *, since: date) -> bool:
+    from registry import selectors as registry_selectors
+
+    fn = getattr(registry_selectors, "has_adverse_records", None)
+    if fn is None:
+        return bool(adverse_records(subject, since=since))
+    return bool(fn(subject, since=since))
+
+
+def active_entries(subject: Subject, list_types=None) -> QuerySet:
+    qs = ListEntry.objects.filter(subject=subject, status=ListEntry.Status.PUBLISHED)
+    if list_types:
+        qs = qs.filter(list_type__in=list_types)
+    return qs
+
+
+def red_list_obstacles(subject: Subject, *, on: date | None = None) -> list[str]:
+    """Why the subject may not be on the red list (empty: eligible). SPEC §6."""
+    on = on or today()
+    profile = get_profile()
+    reasons = []
+    for entry in active_entries(subject, ADVERSE_LIST_TYPES).select_related("initiating_department"):
+        reasons.append(f"该主体在{entry.short_type}中（{entry.basis_document}，{entry.initiating_department}）。")
+    since = period_before(profile.red_list_lookback, on)
+    for text in adverse_records(subject, since=since):
+        reasons.append(f"{since:%Y年%m月%d日}以来有不良信用记录：{text}")
+    return reasons
+
+
+def is_trustworthy(subject: Subject, *, on: date | None = None) -> bool:
+    """ "连续三年无不良信用记录": no adverse entry and no adverse record in the clean period."""
+    on = on or today()
+    years = get_profile().trustworthy_clean_years
+    since = on - relativedelta(years=years)
+    if active_entries(subject, ADVERSE_LIST_TYPES).exists():
+        return False
+    if ListEntry.objects.filter(
+        subject=subject, list_type__in=ADVERSE_LIST_TYPES, status=ListEntry.Status.REMOVED, removed_at__date__gte=since
+    ).exists():
+        return False
+    return not has_adverse_records(subject, since=since)
+
+
+# --- measures ------------------------------------------------------------------------------------
+
+
+@dataclass
+class MeasureCatalogue:
+    """The published measures with their implementing department ids, loaded once per call."""
+
+    measures: list[Measure] = field(default_factory=list)
+
+    @classmethod
+    def load(cls) -> MeasureCatalogue:
+        qs = (
+            Measure.objects.filter(status=Measure.Status.PUBLISHED)
+            .select_related("memorandum")
+            .prefetch_related("implementing_departments")
+            .order_by("code")
+        )
+        return cls(list(qs))
+
+
+def subject_target(entry: ListEntry) -> str:
+    if entry.source_entry_id:
+        return "answerable_person"
+    if entry.subject.kind == Subject.Kind.NATURAL_PERSON:
+        return "natural_person"
+    return "organization"
+
+
+def measure_matches(measure: Measure, entry: ListEntry) -> bool:
+    """THE matching rule (SPEC §8.1): published, list type, category, subject kind, memorandum."""
+    if measure.status != Measure.Status.PUBLISHED:
+        return False  # 未经公布的信用惩戒措施不得实施
+    if entry.list_type not in (measure.list_types or []):
+        return False
+    if measure.categories and entry.category and entry.category not in measure.categories:
+        return False
+    target = subject_target(entry)
+    kinds = measure.subject_kinds or []
+    if target not in kinds:
+        # 个体工商户 are organisations and run by a natural person: either kind matches them.
+        if not (entry.subject.kind == Subject.Kind.INDIVIDUAL_BUSINESS and "natural_person" in kinds):
+            return False
+    if measure.memorandum_id and not measure.memorandum.covers(entry.list_type, entry.category):
+        return False
+    return True
+
+
+def measures_for_entry(entry: ListEntry, catalogue: MeasureCatalogue | None = None) -> list[Measure]:
+    catalogue = catalogue or MeasureCatalogue.load()
+    return [m for m in catalogue.measures if measure_matches(m, entry)]
+
+
+def public_measures() -> QuerySet:
+    return (
+        Measure.objects.filter(status=Measure.Status.PUBLISHED)
+        .select_related("memorandum")
+        .prefetch_related("implementing_departments")
+        .order_by("kind", "code")
+    )
+
+
+# --- the check (应查必查) ------------------------------------------------------------------------
+
+
+def mask_code(code: str) -> str:
+    normalized = normalize_code(code or "")[:40]
+    for kind, value in classify_code(normalized):
+        if kind != "uscc":
+            return mask_id_number(value)
+    if len(normalized) == 18 and normalized[:17].isdigit():
+        return mask_id_number(normalized)
+    return normalized
+
+
+def _measure_row(measure: Measure, entry: ListEntry, *, department_id: int | None) -> dict:
+    dept_ids = [d.pk for d in measure.implementing_departments.all()]
+    return {
+        "code": measure.code,
+        "version": measure.version,
+        "name": measure.name,
+        "kind": measure.kind,
+        "binding": measure.get_binding_display(),
+        "national_class": measure.national_class,
+        "legal_basis": measure.legal_basis,
+        "field": measure.field,
+        "entry_id": entry.pk,
+        "list_type": entry.list_type,
+        "implementing_departments": [d.name for d in measure.implementing_departments.all()],
+        "applies_to_asking_department": department_id is None or department_id in dept_ids,
+        "suspended": entry.is_suspended,
+        "suspension_reason": entry.suspension_reason if entry.is_suspended else "",
+    }
+
+
+def _entry_row(entry: ListEntry) -> dict:
+    return {
+        "id": entry.pk,
+        "list_type": entry.list_type,
+        "list_type_display": entry.get_list_type_display(),
+        "category": entry.category,
+        "category_display": entry.get_category_display() if entry.category else "",
+        "basis_document": entry.basis_document,
+        "legal_basis": entry.legal_basis,
+        "initiating_department": entry.initiating_department.name,
+        "decision_date": entry.decision_date.isoformat(),
+        "valid_from": entry.valid_from.isoformat(),
+        "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
+        "suspended": entry.is_suspended,
+        "suspension_reason": entry.suspension_reason if entry.is_suspended else "",
+        "as_answerable_person_of": entry.source_entry.subject.name if entry.source_entry_id else "",
+        "relation_role": entry.relation_role,
+    }
+
+
+def check_answer(
+    code: str,
+    *,
+    department_id: int | None,
+    on: date | None = None,
+    catalogue: MeasureCatalogue | None = None,
+) -> dict:
+    """The answer to "may we proceed with this subject?" for the asking department.
+
+    Punishment measures are listed only when the asking department implements them (a region-wide
+    or city-wide caller without a department sees all, each marked with its departments). Never
+    raises for bad input: invalid and unknown codes get a clear answer.
+    """
+    on = on or today()
+    catalogue = catalogue or MeasureCatalogue.load()
+    raw = (code or "").strip()
+    masked = mask_code(raw)
+    answer = {
+        "code": masked,
+        "valid_code": True,
+        "found": False,
+        "subject": None,
+        "entries": [],
+        "measures": [],
+        "incentives": [],
+        "trustworthy": False,
+        "message": "",
+    }
+    normalized = normalize_code(raw)
+    if not normalized or len(normalized) > 40:
+        answer.update(valid_code=False, message="代码为空或格式无效：请填写18位统一社会信用代码或身份证号码。")
+        return answer
+    from registry.selectors import subject_by_code
+
+    readings = classify_code(raw)
+    if not readings and len(normalized) == 18:
+        answer.update(valid_code=False, message="代码校验位错误：不是有效的统一社会信用代码或身份证号码，请核对。")
+        return answer
+    subject = subject_by_code(raw)
+    if subject is None:
+        answer["message"] = "未找到该代码对应的信用主体：本系统无该主体的名单记录，可依法办理。"
+        return answer
+    answer["found"] = True
+    answer["subject"] = {
+        "name": subject.name,
+        "kind": subject.kind,
+        "kind_display": subject.get_kind_display(),
+        "code": subject.code,
+    }
+    entries = list(
+        ListEntry.objects.filter(subject=subject, status=ListEntry.Status.PUBLISHED)
+        .select_related("subject", "initiating_department", "source_entry__subject")
+        .order_by("list_type", "decision_date", "pk")
+    )
+    for entry in entries:
+        answer["entries"].append(_entry_row(entry))
+        for measure in measures_for_entry(entry, catalogue):
+            row = _measure_row(measure, entry, department_id=department_id)
+            if not row["applies_to_asking_department"]:
+                continue
+            (answer["incentives"] if measure.kind == Measure.Kind.INCENTIVE else answer["measures"]).append(row)
+    has_red = any(e.list_type == ListType.RED for e in entries)
+    trustworthy = not any(e.list_type in ADVERSE_LIST_TYPES for e in entries) and is_trustworthy(subject, on=on)
+    answer["trustworthy"] = trustworthy
+    if trustworthy and not has_red:
+        years = get_profile().trustworthy_clean_years
+        for measure in catalogue.measures:
+            if measure.kind == Measure.Kind.INCENTIVE and measure.for_clean_record:
+                dept_ids = [d.pk for d in measure.implementing_departments.all()]
+                if department_id is not None and department_id not in dept_ids:
+                    continue
+                answer["incentives"].append(
+                    {
+                        "code": measure.code,
+                        "version": measure.version,
+                        "name": measure.name,
+                        "kind": measure.kind,
+                        "binding": measure.get_binding_display(),
+                        "national_class": measure.national_class,
+                        "legal_basis": measure.legal_basis,
+                        "field": measure.field,
+                        "entry_id": None,
+                        "list_type": None,
+                        "implementing_departments": [d.name for d in measure.implementing_departments.all()],
+                        "applies_to_asking_department": True,
+                        "suspended": False,
+                        "suspension_reason": "",
+                        "reason": f"连续{years}年无不良信用记录",
+                    }
+                )
+    answer["message"] = summarize(answer)
+    return answer
+
+
+def summarize(answer: dict) -> str:
+    if not answer["found"]:
+        return answer["message"]
+    if not answer["entries"]:
+        text = "该主体无有效名单记录"
+        if answer["trustworthy"]:
+            text += "，属于连续无不良信用记录主体"
+    else:
+        counts: dict[str, int] = {}
+        for e in answer["entries"]:
+            counts[e["list_type"]] = counts.get(e["list_type"], 0) + 1
+        text = "有效名单：" + "、".join(f"{LIST_TYPE_SHORT[k]}{v}条" for k, v in counts.items())
+    suspended = sum(1 for m in answer["measures"] if m["suspended"])
+    text += f"；本部门适用惩戒措施{len(answer['measures'])}项"
+    if suspended:
+        text += f"（其中{suspended}项因异议核实暂停执行）"
+    text += f"，激励措施{len(answer['incentives'])}项。"
+    return text
+
+
+# --- statistics (跟踪问效) -----------------------------------------------------------------------
+
+
+def task_statistics(*, on: date | None = None, scope: Scope | None = None) -> list[dict]:
+    """Per department: tasks pushed / answered / overdue and the feedback rate."""
+    on = on or today()
+    qs = EnforcementTask.objects.exclude(status=EnforcementTask.Status.CANCELLED)
+    if scope is not None:
+        qs = visible_tasks(scope, qs)
+    rows = (
+        qs.values("department_id", "department__name", "department__region__name")
+        .annotate(
+            pushed=Count("pk"),
+            answered=Count("pk", filter=Q(status=EnforcementTask.Status.ANSWERED)),
+            overdue=Count("pk", filter=Q(status=EnforcementTask.Status.PENDING, due_date__lt=on)),
+            answered_late=Count(
+                "pk", filter=Q(status=EnforcementTask.Status.ANSWERED, answered_at__date__gt=F("due_date"))
+            ),
+        )
+        .order_by("department__region__name", "department__name")
+    )
+    result = []
+    for r in rows:
+        rate = round(100 * r["answered"] / r["pushed"], 1) if r["pushed"] else 0.0
+        result.append(
+            {
+                "department": r["department__name"],
+                "region": r["department__region__name"],
+                "pushed": r["pushed"],
+                "answered": r["answered"],
+                "overdue": r["overdue"],
+                "answered_late": r["answered_late"],
+                "feedback_rate": rate,
+            }
+        )
+    return result
+
+
+def region_statistics(dept_rows: list[dict]) -> list[dict]:
+    regions: dict[str, dict] = {}
+    for r in dept_rows:
+        agg = regions.setdefault(
+            r["region"], {"region": r["region"], "pushed": 0, "answered": 0, "overdue": 0, "answered_late": 0}
+        )
+        for k in ("pushed", "answered", "overdue", "answered_late"):
+            agg[k] += r[k]
+    for agg in regions.values():
+        agg["feedback_rate"] = round(100 * agg["answered"] / agg["pushed"], 1) if agg["pushed"] else 0.0
+    return list(regions.values())
+
+
+def check_statistics(scope: Scope | None = None) -> list[dict]:
+    qs = CheckLog.objects.all()
+    if scope is not None and scope.region_ids is not None:
+        qs = qs.filter(region_id__in=scope.region_ids)
+    return list(
+        qs.values("matter")
+        .annotate(checks=Count("pk"), hits=Count("pk", filter=Q(entry_count__gt=0)))
+        .order_by("-checks", "matter")[:30]
+    )
+
+
+def entry_statistics(scope: Scope | None = None) -> list[dict]:
+    """Entries published per month and list type."""
+    from django.db.models.functions import TruncMonth
+
+    qs = ListEntry.objects.filter(published_at__isnull=False, source_entry__isnull=True)
+    if scope is not None:
+        qs = visible_entries(scope, qs)
+    rows = (
+        qs.annotate(month=TruncMonth("published_at"))
+        .values("month", "list_type")
+        .annotate(n=Count("pk"))
+        .order_by("month", "list_type")
+    )
+    months: dict[str, dict] = {}
+    for r in rows:
+        key = r["month"].strftime("%Y-%m") if r["month"] else "—"
+        months.setdefault(key, {"month": key, "red": 0, "focus": 0, "black": 0})[r["list_type"]] = r["n"]
+    return list(months.values())
