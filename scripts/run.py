@@ -92,14 +92,18 @@ def main() -> int:
                 p.kill()
         return 0
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(stop()))
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-        print("a process exited; stopping the others", file=sys.stderr)
-    except KeyboardInterrupt:
-        pass
-    return stop() or max((p.returncode or 0) for p in procs)
+    stopping = []
+    # Ctrl-C reaches every process of the terminal's group; here it only means "stop the rest".
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    while not stopping and all(p.poll() is None for p in procs):
+        time.sleep(0.5)
+    if not stopping:
+        print("a process exited unexpectedly; stopping the others", file=sys.stderr)
+        stop()
+        return 1
+    print("stopping…", flush=True)
+    return stop()
 
 
 if __name__ == "__main__":
