@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_records
 from .forms import ThrottledLoginForm
 
 app_name = "registry"
@@ -21,4 +21,18 @@ urlpatterns = [
     path("subjects/<int:pk>/codes/", views.subject_code_add, name="subject-code-add"),
     path("subjects/<int:pk>/relations/", views.relation_add, name="relation-add"),
     path("subjects/<int:pk>/reveal/", views.reveal_id_number, name="subject-reveal"),
+    # 双公示 records, commitments, imports (issue 3)
+    path("records/<str:kind>/", views_records.record_list, name="record-list"),
+    path("records/<str:kind>/new/", views_records.record_create, name="record-create"),
+    path("records/<str:kind>/<int:pk>/", views_records.record_detail, name="record-detail"),
+    path("records/<str:kind>/<int:pk>/correct/", views_records.record_correct, name="record-correct"),
+    path("records/<str:kind>/<int:pk>/withdraw/", views_records.record_withdraw, name="record-withdraw"),
+    path("penalties/<int:pk>/repair-notice/", views_records.repair_notice, name="repair-notice"),
+    path("commitments/", views_records.commitment_list, name="commitment-list"),
+    path("commitments/new/", views_records.commitment_create, name="commitment-create"),
+    path("commitments/<int:pk>/status/", views_records.commitment_status, name="commitment-status"),
+    path("imports/", views_records.import_page, name="import"),
+    path("imports/<int:pk>/", views_records.import_job, name="import-job"),
+    path("imports/<int:pk>/errors/", views_records.import_error_report, name="import-errors"),
+    path("imports/template/<str:kind>.<str:fmt>", views_records.import_template, name="import-template"),
 ]

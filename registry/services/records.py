@@ -138,8 +138,8 @@ def clean_record_input(kind: str, data: dict, *, today: date) -> dict:
         raise ValidationError(errors)
     for field, label, required in COLUMNS[kind]:
         if required and _text(data.get(field)) == "":
-            if field in ("source_name", "source_uscc") and _text(data.get("authority_uscc")):
-                continue  # defaults to the issuing authority below
+            if field in ("source_name", "source_uscc", "authority_name") and _text(data.get("authority_uscc")):
+                continue  # filled from the registered issuing department
             err(field, f"{label}为必填项。")
 
     # Text fields with their maximum lengths from the model.
