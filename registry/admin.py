@@ -4,7 +4,21 @@ from django.contrib.auth.admin import UserAdmin
 from creditsys.admin_audit import AuditedModelAdmin
 from creditsys.api.authentication import generate_key
 
-from .models import ApiClient, Department, Region, Subject, SubjectCode, SubjectName, SubjectRelation, User
+from .models import (
+    ApiClient,
+    Commitment,
+    Department,
+    ImportJob,
+    LicenseRecord,
+    PenaltyRecord,
+    RecordRevision,
+    Region,
+    Subject,
+    SubjectCode,
+    SubjectName,
+    SubjectRelation,
+    User,
+)
 from .services import AUDIT_EXCLUDE, refresh_search_fields
 
 
@@ -83,3 +97,54 @@ class SubjectRelationAdmin(AuditedModelAdmin):
 
 admin.site.register(SubjectCode, AuditedModelAdmin)
 admin.site.register(SubjectName, AuditedModelAdmin)
+
+
+# --- 双公示 records, commitments, imports (issue 3) ---------------------------------------------
+
+
+class RecordRevisionInline(admin.TabularInline):
+    model = RecordRevision
+    extra = 0
+    can_delete = False
+    fields = ["version", "action", "reason", "actor", "channel", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PenaltyRecord)
+class PenaltyRecordAdmin(AuditedModelAdmin):
+    audit_exclude = ("legal_rep_id_encrypted", "input_hash")
+    list_display = ["document_number", "subject_name", "department", "decision_date", "severity", "status", "is_late"]
+    list_filter = ["status", "severity", "rule_set", "is_late", "disclosure", "department"]
+    search_fields = ["document_number", "subject_name", "uscc"]
+    raw_id_fields = ["subject"]
+    readonly_fields = ["rule_set", "published", "publish_from", "repairable_from", "publish_until", "version"]
+    inlines = [RecordRevisionInline]
+
+
+@admin.register(LicenseRecord)
+class LicenseRecordAdmin(AuditedModelAdmin):
+    audit_exclude = ("legal_rep_id_encrypted", "input_hash")
+    list_display = ["document_number", "subject_name", "department", "decision_date", "valid_until", "status"]
+    list_filter = ["status", "category", "is_late", "disclosure", "department"]
+    search_fields = ["document_number", "subject_name", "uscc"]
+    raw_id_fields = ["subject"]
+    readonly_fields = ["version"]
+    inlines = [RecordRevisionInline]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(AuditedModelAdmin):
+    list_display = ["number", "subject", "kind", "department", "commitment_date", "due_date", "status"]
+    list_filter = ["status", "kind", "department"]
+    search_fields = ["number", "subject__name", "matter"]
+    raw_id_fields = ["subject"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(AuditedModelAdmin):
+    list_display = ["original_name", "kind", "status", "processed_rows", "rejected_count", "created_by", "created_at"]
+    list_filter = ["status", "kind"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields]

@@ -16,7 +16,7 @@ from creditsys.api.authentication import hash_key
 from creditsys.policy import get_profile
 
 from . import services
-from .models import ApiClient, Department, Region, Subject, User
+from .models import LONG_TERM, ApiClient, Department, Region, Subject, User
 from .scoping import Scope
 from .selectors import subject_by_code
 from .validators import id_check_char, uscc_check_char
@@ -216,6 +216,7 @@ def load(*, subjects: int = 60) -> dict:
             counts["api_clients"] += 1
 
         counts["subjects"] += _load_subjects(city, county_regions, departments + county_depts, subjects)
+        counts.update(_load_records(departments + county_depts))
     return counts
 
 
@@ -272,3 +273,178 @@ def _load_subjects(city, county_regions, departments, n) -> int:
                 )
                 created += 1
     return created
+
+
+# --- 双公示 records and commitments (issue 3) ----------------------------------------------------
+
+PENALTY_CASES = [
+    # (violation type, facts, basis, categories, content, fine 万元, severity)
+    (
+        "未按规定公示年度报告",
+        "当事人未按照规定的期限公示上一年度年度报告。",
+        "《企业信息公示暂行条例》第十八条",
+        "警告",
+        "警告",
+        "",
+        "minor",
+    ),
+    (
+        "销售过期食品",
+        "当事人经营超过保质期的预包装食品，货值金额较小。",
+        "《中华人民共和国食品安全法》第一百二十四条",
+        "罚款;没收违法所得",
+        "没收违法所得并处罚款人民币五万元",
+        "5",
+        "general",
+    ),
+    (
+        "未按规定申报纳税",
+        "当事人未按照规定期限办理纳税申报和报送纳税资料。",
+        "《中华人民共和国税收征收管理法》第六十二条",
+        "罚款",
+        "处罚款人民币二千元",
+        "0.2",
+        "general",
+    ),
+    (
+        "建设工程未取得施工许可擅自施工",
+        "当事人未取得施工许可证擅自施工，情节严重。",
+        "《建设工程质量管理条例》第五十七条",
+        "罚款;责令停产停业",
+        "责令停止施工，处工程合同价款百分之二的罚款",
+        "38.6",
+        "serious",
+    ),
+    (
+        "超标排放污染物",
+        "当事人通过暗管逃避监管的方式排放水污染物。",
+        "《中华人民共和国水污染防治法》第八十三条",
+        "罚款;责令停产停业",
+        "处罚款人民币六十万元，责令停产整治",
+        "60",
+        "serious",
+    ),
+]
+PENALTY_DATES = [
+    date(2024, 9, 12),
+    date(2025, 6, 3),
+    date(2026, 1, 20),
+    date(2026, 3, 31),
+    date(2026, 4, 1),
+    date(2026, 8, 18),
+]
+LICENSE_CASES = [
+    ("食品经营许可决定书", "普通", "食品经营许可证", "预包装食品销售（含冷藏冷冻食品）", 5),
+    ("建筑工程施工许可决定书", "普通", "建筑工程施工许可证", "新建综合楼工程施工", 2),
+    ("排污许可决定书", "核准", "排污许可证", "废水、废气排放", 5),
+    ("企业设立登记通知书", "登记", "营业执照", "有限责任公司设立登记", None),
+]
+
+
+def _record_data(subject, dept, **fields) -> dict:
+    return {
+        "subject_name": subject.name,
+        "subject_category": subject.kind,
+        "uscc": subject.uscc,
+        "legal_representative": subject.legal_representative or "未登记",
+        "authority_uscc": dept.uscc,
+        "authority_name": dept.name,
+        "source_uscc": dept.uscc,
+        "source_name": dept.name,
+        **fields,
+    }
+
+
+def _load_records(departments) -> dict:
+    """Licences, penalties (all severities, both rule-set eras) and commitments; idempotent by
+    (department, 文书号) / (department, 承诺书编号): a second run reports everything unchanged."""
+    from datetime import timedelta
+
+    from . import services as svc
+
+    scope = _demo_scope()
+    counts = {"licenses": 0, "penalties": 0, "commitments": 0}
+    orgs = list(Subject.objects.exclude(uscc=None).exclude(kind=Subject.Kind.NATURAL_PERSON).order_by("uscc")[:40])
+    issuing = [d for d in departments if not d.is_credit_office][:6]
+    if not orgs or not issuing:
+        return counts
+    for i, subject in enumerate(orgs[:24]):
+        dept = issuing[i % len(issuing)]
+        case = PENALTY_CASES[i % len(PENALTY_CASES)]
+        decided = PENALTY_DATES[i % len(PENALTY_DATES)]
+        reported = decided + timedelta(days=3 + (i % 4) * 5)  # some are reported late (迟报)
+        data = _record_data(
+            subject,
+            dept,
+            document_number=f"{dept.short_name or dept.name}罚〔{decided.year}〕{100 + i}号",
+            violation_type=case[0],
+            violation_facts=case[1],
+            legal_basis=case[2],
+            categories=case[3],
+            penalty_content=case[4],
+            fine_amount=case[5],
+            decision_date=decided.isoformat(),
+            penalty_valid_until=decided.isoformat(),
+            severity=case[6],
+        )
+        result = svc.record_upsert(scope=scope, kind="penalty", data=data, today=reported, reason="演示数据")
+        counts["penalties"] += result.outcome == "created"
+    for i, subject in enumerate(orgs[10:40]):
+        dept = issuing[(i + 1) % len(issuing)]
+        name, category, cert, content, years = LICENSE_CASES[i % len(LICENSE_CASES)]
+        decided = date(2025, 1, 6) + timedelta(days=23 * i)
+        until = LONG_TERM if years is None else decided.replace(year=decided.year + years) - timedelta(days=1)
+        data = _record_data(
+            subject,
+            dept,
+            decision_document_name=name,
+            document_number=f"{dept.short_name or dept.name}许〔{decided.year}〕{200 + i}号",
+            category=category,
+            certificate_name=cert,
+            license_number=f"XK{decided:%Y%m%d}{i:04d}",
+            content=content,
+            decision_date=decided.isoformat(),
+            valid_from=decided.isoformat(),
+            valid_until=until.isoformat(),
+            current_status="valid",
+        )
+        result = svc.record_upsert(scope=scope, kind="license", data=data, today=decided + timedelta(days=2))
+        counts["licenses"] += result.outcome == "created"
+    commitments = [
+        (
+            "notification",
+            "食品经营许可（告知承诺制）",
+            "承诺所填报信息真实、准确，符合许可条件。",
+            date(2026, 2, 3),
+            None,
+        ),
+        (
+            "tolerance",
+            "建筑工程施工许可（容缺受理）",
+            "承诺30日内补交消防设计审查合格意见。",
+            date(2026, 5, 6),
+            date(2026, 6, 5),
+        ),
+        ("tolerance", "排污许可（容缺受理）", "承诺60日内补交环境影响评价批复。", date(2026, 10, 9), date(2026, 12, 8)),
+        ("repair", "行政处罚信用修复", "承诺已全面纠正失信行为，今后依法诚信经营。", date(2026, 7, 1), None),
+        ("voluntary", "主动公开信用承诺", "承诺诚信经营、守法经营，自觉接受社会监督。", date(2026, 3, 15), None),
+    ]
+    for i, subject in enumerate(orgs[:15]):
+        dept = issuing[i % len(issuing)]
+        kind, matter, content, made, due = commitments[i % len(commitments)]
+        result = svc.commitment_upsert(
+            scope=scope,
+            subject=subject,
+            department_uscc=dept.uscc,
+            number=f"CN{made:%Y}-{dept.pk:02d}-{i:03d}",
+            kind=kind,
+            matter=matter,
+            content=content,
+            commitment_date=made.isoformat(),
+            due_date=due.isoformat() if due else None,
+        )
+        counts["commitments"] += result.outcome == "created"
+    # Sweeps as beat would run them: end publications past their maximum, flag unkept commitments.
+    svc.penalty_publication_sweep()
+    svc.commitment_sweep()
+    return counts

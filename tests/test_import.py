@@ -97,7 +97,7 @@ def test_import_good_and_bad_rows_then_reimport(fmt, clerk_a, penalty_input, dja
 
 
 def test_wrong_header_fails_job_visibly(clerk_a, django_capture_on_commit_callbacks):
-    job = _run(clerk_a, "x.csv", "a,b\n1,2\n".encode(), django_capture_on_commit_callbacks)
+    job = _run(clerk_a, "x.csv", b"a,b\n1,2\n", django_capture_on_commit_callbacks)
     assert job.status == ImportJob.Status.FAILED and "模板" in job.message
 
 
