@@ -160,6 +160,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "creditsys.tasks.check_next_year_calendar",
         "schedule": crontab(minute=7, hour=8),
     },
+    "sanctions-overdue-tasks": {"task": "sanctions.tasks.sweep_overdue_tasks", "schedule": 60.0},
+    "sanctions-expired-entries": {"task": "sanctions.tasks.sweep_expired_entries", "schedule": 60.0},
+    "sanctions-deliver-webhooks": {"task": "sanctions.tasks.deliver_webhooks", "schedule": 60.0},
     # 双公示: stop publication at publish-until; 信用承诺: flag commitments not kept by their date.
     "registry-penalty-publication-sweep": {
         "task": "registry.tasks.penalty_publication_sweep",

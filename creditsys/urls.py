@@ -6,10 +6,12 @@ from .views import health
 
 api_v1 = [
     path("", include("registry.api.urls")),
+    path("", include("sanctions.api.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("workbench/sanctions/", include("sanctions.urls")),
     path("workbench/", include("registry.urls")),
     path("api/v1/", include(api_v1)),
     path(

@@ -19,7 +19,7 @@ from creditsys import context
 from registry.models import Department, Subject, User
 from registry.scoping import Scope
 
-from . import services
+from . import selectors, services
 from .models import EnforcementTask, ListEntry, Measure, Memorandum
 
 SEED_FILE = Path(settings.BASE_DIR) / "docs" / "measures_seed.json"
@@ -153,9 +153,11 @@ def load(*, today: date | None = None) -> dict:
         for index, list_type, category, target, days_ago in DEMO_ENTRIES:
             if index >= len(subjects):
                 continue
-            subject = subjects[index]
             document = f"演示认定〔{today.year}〕{index + 1:03d}号"
-            if ListEntry.objects.filter(subject=subject, basis_document=document).exists():
+            if ListEntry.objects.filter(basis_document=document).exists():
+                continue
+            subject = _pick_subject(subjects, index, list_type, today)
+            if subject is None:
                 continue
             dept = departments[index % len(departments)]
             decided = today - timedelta(days=days_ago)
@@ -191,10 +193,9 @@ def load(*, today: date | None = None) -> dict:
                 services.entry_remove(
                     scope=SYSTEM_SCOPE, entry=entry, reason=ListEntry.RemovalReason.REPAIRED, note="演示：信用修复"
                 )
-        # Answer a few tasks so the statistics show feedback.
-        for task in EnforcementTask.objects.filter(status=EnforcementTask.Status.PENDING, kind="apply").order_by("pk")[
-            ::3
-        ][:10]:
+        # Answer a few tasks so the statistics show feedback (only on the run that created entries).
+        pending = EnforcementTask.objects.filter(status=EnforcementTask.Status.PENDING, kind="apply").order_by("pk")
+        for task in list(pending)[::3][:10] if counts["entries"] else []:
             services.task_feedback(
                 scope=SYSTEM_SCOPE,
                 task=task,
@@ -206,6 +207,19 @@ def load(*, today: date | None = None) -> dict:
                 today=today,
             )
     return counts
+
+
+def _pick_subject(subjects: list[Subject], index: int, list_type: str, today: date) -> Subject | None:
+    """The demo subject at ``index`` or, for the red list, the next one that is eligible."""
+    candidates = subjects[index:] + subjects[:index] if list_type == "red" else subjects[index : index + 1]
+    for subject in candidates:
+        if list_type != "red":
+            return subject
+        if not ListEntry.objects.filter(subject=subject).exists() and not selectors.red_list_obstacles(
+            subject, on=today
+        ):
+            return subject
+    return None
 
 
 def _basis(list_type: str) -> str:
