@@ -125,6 +125,9 @@ if REDIS_URL:
             "KEY_PREFIX": "creditsys",
         }
     }
+elif TESTING:
+    # Each test run has its own cache, so parallel runs on one machine cannot clear each other's.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     # File cache: shared by every process of the embedded default, unlike locmem.
     CACHES = {

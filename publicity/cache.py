@@ -1,0 +1,78 @@
+"""Caching of public pages, invalidated whenever public data changes.
+
+Pages are cached under a site-wide version number kept in the shared cache; any save or delete of a
+subject, record, commitment, list entry, measure or article bumps it, so every web process stops
+serving the old pages at once. Only anonymous GET requests are cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+
+VERSION_KEY = "publicity:version"
+TIMEOUT = 300
+
+
+def current_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = time.time_ns()
+        cache.add(VERSION_KEY, version, timeout=None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def invalidate(*args, **kwargs) -> None:
+    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def public_page(view):
+    """Cache a public view's response for anonymous GETs, keyed by the data version and URL."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "GET" or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        key = f"publicity:page:{current_version()}:{digest}"
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            response = HttpResponse(content, content_type=content_type)
+            response["X-Cache"] = "hit"
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            cache.set(key, (response.content, response["Content-Type"]), timeout=TIMEOUT)
+        return response
+
+    return wrapper
+
+
+def _audited_change(sender, instance, created, **kwargs):
+    # Every service records its changes in the audit log, bulk updates of the sweeps included.
+    if created and instance.action != "read":
+        invalidate()
+
+
+def _connect():
+    from creditsys.models import AuditEvent
+    from registry.models import LicenseRecord, PenaltyRecord, Subject
+    from registry.models.commitments import Commitment
+    from sanctions.models import ListEntry, Measure
+
+    from .models import Article
+
+    for model in (Subject, LicenseRecord, PenaltyRecord, Commitment, ListEntry, Measure, Article):
+        post_save.connect(invalidate, sender=model, dispatch_uid=f"publicity-invalidate-save-{model.__name__}")
+        post_delete.connect(invalidate, sender=model, dispatch_uid=f"publicity-invalidate-del-{model.__name__}")
+    post_save.connect(_audited_change, sender=AuditEvent, dispatch_uid="publicity-invalidate-audit")
+
+
+_connect()

@@ -1,0 +1,242 @@
+"""What the public may see (SPEC §12, §14): the one place that decides it.
+
+Only 社会公开 data within its publication window appears; 授权查询 / 政务共享 data never does. Pages,
+search, credit reports and the sitemap all read through these functions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from registry import selectors as registry_selectors
+from registry.models import Disclosure, LicenseRecord, PenaltyRecord, RecordStatus, Subject
+from registry.models.commitments import Commitment
+from sanctions.models import ListEntry, ListType, Measure
+
+from .masking import public_name
+
+PUBLIC_LIST_TYPES = (ListType.RED, ListType.FOCUS, ListType.BLACK)
+BADGES = {
+    ListType.RED: ("红名单", "red-list"),
+    ListType.FOCUS: ("重点关注", "focus"),
+    ListType.BLACK: ("严重失信", "black"),
+}
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def public_penalties(on: date | None = None) -> QuerySet:
+    """Penalties published to society and inside their publication window today."""
+    on = on or today()
+    return PenaltyRecord.objects.filter(
+        disclosure=Disclosure.PUBLIC,
+        status=RecordStatus.PUBLISHED,
+        published=True,
+        publish_from__lte=on,
+        publish_until__gte=on,
+    )
+
+
+def public_licenses(on: date | None = None) -> QuerySet:
+    return LicenseRecord.objects.filter(disclosure=Disclosure.PUBLIC, status=RecordStatus.PUBLISHED)
+
+
+def public_entries(on: date | None = None) -> QuerySet:
+    on = on or today()
+    return ListEntry.objects.filter(status=ListEntry.Status.PUBLISHED, list_type__in=PUBLIC_LIST_TYPES).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on), valid_from__lte=on
+    )
+
+
+def public_commitments() -> QuerySet:
+    return Commitment.objects.filter(disclosure=Disclosure.PUBLIC).exclude(status=Commitment.Status.WITHDRAWN)
+
+
+def publicly_visible_subjects(on: date | None = None) -> QuerySet:
+    """Organisations and individual businesses; natural persons only while on a public list."""
+    listed_people = public_entries(on).filter(subject__kind=Subject.Kind.NATURAL_PERSON).values("subject_id")
+    return Subject.objects.filter(~Q(kind=Subject.Kind.NATURAL_PERSON) | Q(pk__in=listed_people))
+
+
+def search(query: str) -> QuerySet:
+    """Public search: fuzzy by name (the registry's n-gram index) or exact by USCC.
+
+    Natural persons are never found by name or ID number on the public site.
+    """
+    qs = Subject.objects.exclude(kind=Subject.Kind.NATURAL_PERSON).select_related("region")
+    return registry_selectors.subject_search(query, qs)
+
+
+def badges_for(subject_ids: list[int], on: date | None = None) -> dict[int, list[tuple[str, str]]]:
+    """Public badges per subject id in one query (红名单 / 重点关注 / 严重失信 / 存在异议)."""
+    result: dict[int, list[tuple[str, str]]] = {sid: [] for sid in subject_ids}
+    rows = public_entries(on).filter(subject_id__in=subject_ids).values_list("subject_id", "list_type", "is_suspended")
+    seen = set()
+    for subject_id, list_type, suspended in rows:
+        if (subject_id, list_type) not in seen:
+            seen.add((subject_id, list_type))
+            result[subject_id].append(BADGES[list_type])
+        if suspended and (subject_id, "objection") not in seen:
+            seen.add((subject_id, "objection"))
+            result[subject_id].append(("存在异议", "objection"))
+    for subject_id in _subjects_with_open_objections(subject_ids):
+        if (subject_id, "objection") not in seen:
+            seen.add((subject_id, "objection"))
+            result[subject_id].append(("存在异议", "objection"))
+    return result
+
+
+def _subjects_with_open_objections(subject_ids: list[int]) -> set[int]:
+    try:
+        from disputes.selectors import subjects_with_open_objections
+    except ImportError:  # the disputes app is not installed in this deployment
+        return set()
+    return subjects_with_open_objections(subject_ids)
+
+
+def _objection_marks(subject) -> dict[str, set[int]]:
+    try:
+        from disputes.selectors import objection_marks
+    except ImportError:
+        return {"penalty": set(), "license": set(), "entry": set()}
+    return objection_marks(subject)
+
+
+def _repair_statements(subject) -> list:
+    try:
+        from disputes.selectors import repair_statements
+    except ImportError:
+        return []
+    return list(repair_statements(subject))
+
+
+def subject_profile(subject: Subject, on: date | None = None) -> dict:
+    """Everything the public may see about one subject (profile page and credit report)."""
+    on = on or today()
+    marks = _objection_marks(subject)
+    penalties = list(
+        public_penalties(on).filter(subject=subject).select_related("department").order_by("-decision_date")
+    )
+    licenses = list(public_licenses(on).filter(subject=subject).select_related("department").order_by("-decision_date"))
+    entries = list(
+        public_entries(on)
+        .filter(subject=subject)
+        .select_related("initiating_department")
+        .order_by("list_type", "-valid_from")
+    )
+    commitments = list(
+        public_commitments().filter(subject=subject).select_related("department").order_by("-commitment_date")
+    )
+    for p in penalties:
+        p.under_objection = p.pk in marks.get("penalty", set())
+    for lic in licenses:
+        lic.under_objection = lic.pk in marks.get("license", set())
+    for e in entries:
+        e.under_objection = e.is_suspended or e.pk in marks.get("entry", set())
+    badges = []
+    for list_type in (ListType.RED, ListType.FOCUS, ListType.BLACK):
+        if any(e.list_type == list_type for e in entries):
+            badges.append(BADGES[list_type])
+    if any(getattr(x, "under_objection", False) for x in [*penalties, *licenses, *entries]):
+        badges.append(("存在异议", "objection"))
+    return {
+        "subject": subject,
+        "display_name": public_name(subject.name, subject.is_person),
+        "code": subject.uscc or subject.id_number_masked,
+        "is_person": subject.is_person,
+        "penalties": penalties,
+        "licenses": licenses,
+        "entries": entries,
+        "commitments": commitments,
+        "repair_statements": _repair_statements(subject),
+        "badges": badges,
+        "as_of": on,
+    }
+
+
+def home_counts(on: date | None = None) -> dict:
+    on = on or today()
+    entries = public_entries(on)
+    return {
+        "subjects": Subject.objects.exclude(kind=Subject.Kind.NATURAL_PERSON).count(),
+        "licenses": public_licenses(on).count(),
+        "penalties": public_penalties(on).count(),
+        "red": entries.filter(list_type=ListType.RED).count(),
+        "black": entries.filter(list_type=ListType.BLACK).count(),
+    }
+
+
+def latest_entries(list_type: str, limit: int = 8, on: date | None = None) -> list:
+    entries = list(
+        public_entries(on)
+        .filter(list_type=list_type)
+        .select_related("subject", "initiating_department")
+        .order_by("-published_at", "-pk")[:limit]
+    )
+    for entry in entries:
+        entry.public_subject_name = public_name(entry.subject.name, entry.subject.is_person)
+    return entries
+
+
+def published_measures() -> QuerySet:
+    return Measure.objects.filter(status=Measure.Status.PUBLISHED).order_by("kind", "code")
+
+
+def describe_target(kind: str | None, target_id: int) -> dict | None:
+    """A public description of what an objection or repair is about; None unless it is public."""
+    if kind in ("penalty", "publication"):
+        record = public_penalties().filter(pk=target_id).select_related("subject").first()
+        if record is None:
+            return None
+        label = "行政处罚信息" if kind == "penalty" else "行政处罚信息的公示期限"
+        return {
+            "label": label,
+            "title": record.document_number,
+            "subject": public_name(record.subject_name, record.subject.is_person),
+            "date": record.decision_date,
+        }
+    if kind == "license":
+        record = public_licenses().filter(pk=target_id).select_related("subject").first()
+        if record is None:
+            return None
+        return {
+            "label": "行政许可信息",
+            "title": record.document_number,
+            "subject": public_name(record.subject_name, record.subject.is_person),
+            "date": record.decision_date,
+        }
+    if kind == "entry":
+        entry = public_entries().filter(pk=target_id).select_related("subject").first()
+        if entry is None:
+            return None
+        return {
+            "label": entry.short_type,
+            "title": entry.basis_document,
+            "subject": public_name(entry.subject.name, entry.subject.is_person),
+            "date": entry.valid_from,
+        }
+    return None
+
+
+def tip_status(tracking_number: str, query_code: str) -> dict | None:
+    import secrets
+
+    from creditsys import crypto
+
+    from .models import Tip
+
+    tip = Tip.objects.filter(tracking_number=tracking_number).first()
+    if tip is None or not secrets.compare_digest(tip.query_code_hash, crypto.lookup_hmac(query_code)):
+        return None
+    return {
+        "kind": "举报",
+        "status": tip.get_status_display(),
+        "received": tip.created_at.date(),
+        "decision": tip.reply,
+        "messages": [],
+    }

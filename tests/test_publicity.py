@@ -1,0 +1,258 @@
+"""The public site: only lawful data, masking, escaping, reports and their verification."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+from publicity import selectors
+from publicity.models import CreditReport
+from publicity.reports import report_generate, report_verify
+from registry import services as registry_services
+from registry.models import Subject
+
+from .conftest import GLOBAL_SCOPE
+from .sanctions_fixtures import make_entry, make_measure, person  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def _today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def company(make_subject):
+    return make_subject("林芝雪域建筑工程有限公司")
+
+
+@pytest.fixture
+def add_penalty(penalty_input, company):
+    def add(number, *, days_ago=30, **overrides):
+        decided = _today() - timedelta(days=days_ago)
+        data = penalty_input(document_number=number, decision_date=decided.isoformat(), uscc=company.uscc, **overrides)
+        data["penalty_valid_until"] = (decided + timedelta(days=30)).isoformat()
+        return registry_services.record_upsert(scope=GLOBAL_SCOPE, kind="penalty", data=data, today=_today()).record
+
+    return add
+
+
+@pytest.fixture
+def records(add_penalty):
+    return {
+        "public": add_penalty("林市监罚〔2026〕101号"),
+        "authorized": add_penalty("林市监罚〔2026〕102号", disclosure="授权查询"),
+        "government": add_penalty("林市监罚〔2026〕103号", disclosure="政务共享"),
+        "minor": add_penalty("林市监罚〔2026〕104号", severity="轻微"),
+        "expired": add_penalty("林市监罚〔2026〕105号", days_ago=500),
+        "withdrawn": add_penalty("林市监罚〔2026〕106号"),
+    }
+
+
+def _withdraw(record):
+    registry_services.record_withdraw(scope=GLOBAL_SCOPE, record=record, reason="决定撤销")
+
+
+def test_only_public_penalties_within_window_appear_everywhere(client, company, records):
+    _withdraw(records["withdrawn"])
+    visible = {"林市监罚〔2026〕101号"}
+    hidden = {r.document_number for key, r in records.items() if key != "public"}
+    profile = selectors.subject_profile(company)
+    assert {p.document_number for p in profile["penalties"]} == visible
+    html = client.get(f"/subjects/{company.pk}/").content.decode()
+    listing = client.get("/shuanggongshi/penalties/").content.decode()
+    report = report_generate(subject=company)
+    pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.pdf)).pages)
+    for text in (html, listing, str(report.report.payload), pdf_text):
+        assert "林市监罚〔2026〕101号" in text
+        for number in hidden:
+            assert number not in text, number
+
+
+def test_repaired_penalty_is_omitted(client, company, records):
+    from registry.models import PenaltyRecord, RecordStatus
+
+    PenaltyRecord.objects.filter(pk=records["public"].pk).update(status=RecordStatus.REPAIRED)
+    assert records["public"] not in selectors.subject_profile(company)["penalties"]
+    assert "林市监罚〔2026〕101号" not in client.get(f"/subjects/{company.pk}/").content.decode()
+
+
+def test_profile_shows_earliest_repair_date(client, company, records):
+    html = client.get(f"/subjects/{company.pk}/").content.decode()
+    assert records["public"].repairable_from.strftime("%Y-%m-%d") in html
+    assert "最早可修复日期" in html
+
+
+def test_natural_person_is_masked_and_not_searchable(client, person, make_entry, make_measure, dept_b):  # noqa: F811
+    make_entry(person, "black", today=_today())
+    masked = person.name[0] + "*" * (len(person.name) - 1)
+    black = client.get("/lists/black/").content.decode()
+    assert masked in black and person.name not in black
+    profile = client.get(f"/subjects/{person.pk}/").content.decode()
+    assert masked in profile and person.name not in profile
+    assert person.id_number_masked in profile and person.reveal_id_number() not in profile
+    assert list(selectors.search(person.name[:2])) == []
+    report = report_generate(subject=person)
+    assert person.name not in str(report.report.payload) and masked in str(report.report.payload)
+
+
+def test_person_without_public_listing_has_no_public_page(client, make_subject):
+    someone = make_subject("卓玛", kind=Subject.Kind.NATURAL_PERSON)
+    assert client.get(f"/subjects/{someone.pk}/").status_code == 404
+
+
+def test_xss_in_subject_name_is_shown_as_text(client, make_subject):
+    evil = make_subject('雪域<script>alert("x")</script>公司')
+    for url in ("/search/?q=雪域", f"/subjects/{evil.pk}/"):
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;alert" in html
+
+
+def test_search_two_characters_and_badges(client, company, make_subject, make_entry, make_measure):  # noqa: F811
+    make_subject("巴宜区康达医药有限公司")
+    make_entry(company, "black", today=_today())
+    html = client.get("/search/", {"q": "雪域"}).content.decode()
+    assert "林芝雪域建筑工程有限公司" in html and "康达" not in html
+    assert "严重失信" in html
+    assert company.uscc in client.get("/search/", {"q": company.uscc}).content.decode()
+
+
+def test_report_pdf_has_chinese_text_and_embedded_cjk_font(company, records):
+    rendered = report_generate(subject=company)
+    reader = PdfReader(io.BytesIO(rendered.pdf))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "林芝雪域建筑工程有限公司" in text and "公共信用信息报告" in text
+    assert rendered.report.number in text and rendered.report.verification_code in text
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor") or font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            descriptor = descriptor.get_object()
+            if any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                fonts.add(str(font["/BaseFont"]))
+    assert any("CJK" in f or "WenQuanYi" in f or "Noto" in f for f in fonts), fonts
+
+
+def test_report_verification_genuine_tampered_and_unknown(client, company, records):
+    rendered = report_generate(subject=company)
+    report = rendered.report
+    assert report_verify(number=report.number, code=report.verification_code).genuine
+    assert report_verify(number=report.number, code=report.verification_code, pdf=rendered.pdf).genuine
+    # An altered file is not genuine.
+    altered = rendered.pdf.replace(b"%%EOF", b"%% altered\n%%EOF")
+    assert not report_verify(number=report.number, code=report.verification_code, pdf=altered).genuine
+    # Unknown number or wrong code.
+    assert not report_verify(number="XY2026000000000", code="ABCDEFGH").genuine
+    assert not report_verify(number=report.number, code="WRONG123").genuine
+    # Tampered archive content (someone edits the stored payload) fails the signature.
+    payload = dict(report.payload)
+    payload["penalties"] = []
+    CreditReport.objects.filter(pk=report.pk).update(payload=payload)
+    result = report_verify(number=report.number, code=report.verification_code)
+    assert not result.genuine and "篡改" in result.message
+    # The public page says so too.
+    html = client.get("/verify/", {"number": report.number, "code": report.verification_code}).content.decode()
+    assert "非真实报告" in html
+
+
+def test_verify_page_shows_digest_for_genuine_report(client, company):
+    report = report_generate(subject=company).report
+    html = client.post("/verify/", {"number": report.number, "code": report.verification_code}).content.decode()
+    assert "真实报告" in html and report.content_digest in html
+
+
+def test_report_download(client, company):
+    response = client.get(f"/subjects/{company.pk}/report.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert CreditReport.objects.filter(number=response["X-Report-Number"]).exists()
+
+
+def test_public_pages_are_cached_and_invalidated_on_change(client, company, add_penalty):
+    url = f"/subjects/{company.pk}/"
+    client.get(url)
+    assert client.get(url)["X-Cache"] == "hit"
+    add_penalty("林市监罚〔2026〕201号")
+    fresh = client.get(url)
+    assert "X-Cache" not in fresh and "林市监罚〔2026〕201号" in fresh.content.decode()
+
+
+def test_public_pages_render(client, company, records):
+    for url in [
+        "/",
+        "/search/",
+        "/shuanggongshi/licenses/",
+        "/shuanggongshi/penalties/",
+        "/lists/red/",
+        "/lists/black/",
+        "/measures/",
+        "/articles/policy/",
+        "/articles/case/",
+        "/guide/repair/",
+        "/guide/objection/",
+        "/verify/",
+        "/apply/status/",
+        "/apply/tip/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "信用中国" in response.content.decode(), url
+    assert client.get("/lists/focus/").status_code == 404
+
+
+def test_tip_needs_the_challenge_and_keeps_the_reporter_secret(client):
+    from publicity.models import Tip
+    from publicity.protection import challenge_question, new_challenge
+
+    token = new_challenge()
+    a, b = (int(x) for x in challenge_question(token).split(" = ")[0].split(" + "))
+    data = {
+        "target_name": "某公司",
+        "content": "无证经营",
+        "reporter_name": "王五",
+        "reporter_phone": "13800000000",
+        "challenge_token": token,
+        "challenge_answer": str(a + b + 1),
+    }
+    response = client.post("/apply/tip/", data)
+    assert "验证问题回答错误" in response.content.decode() and Tip.objects.count() == 0
+    data["challenge_answer"] = str(a + b)
+    response = client.post("/apply/tip/", data)
+    html = response.content.decode()
+    assert "受理编号" in html
+    tip = Tip.objects.get()
+    assert "王五" not in tip.reporter_encrypted and "13800000000" not in tip.reporter_encrypted
+    code = html.split("查询码</dt><dd><strong>")[1].split("<")[0]
+    status = client.post(
+        "/apply/status/", {"tracking_number": tip.tracking_number, "query_code": code}
+    ).content.decode()
+    assert "已受理" in status
+    wrong = client.post(
+        "/apply/status/", {"tracking_number": tip.tracking_number, "query_code": "XXXX"}
+    ).content.decode()
+    assert "不正确" in wrong
+
+
+def test_honeypot_and_rate_limit(client, settings):
+    from publicity.protection import challenge_question, new_challenge
+
+    token = new_challenge()
+    a, b = (int(x) for x in challenge_question(token).split(" = ")[0].split(" + "))
+    bot = {
+        "target_name": "x",
+        "content": "y",
+        "reporter_name": "z",
+        "reporter_phone": "1",
+        "website": "http://spam",
+        "challenge_token": token,
+        "challenge_answer": str(a + b),
+    }
+    assert "提交失败" in client.post("/apply/tip/", bot).content.decode()
+    codes = [client.post("/apply/tip/", {}).status_code for _ in range(12)]
+    assert 429 in codes
