@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from .admin_audit import AuditedModelAdmin
-from .models import AuditEvent, CalendarDay, CalendarYear
+from .models import AuditEvent, CalendarDay, CalendarYear, Notification
 
 admin.site.site_header = "信用联合奖惩系统 管理后台"
 admin.site.site_title = "creditsys 管理后台"
@@ -40,3 +40,19 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(AuditedModelAdmin):
+    list_display = [
+        "created_at",
+        "channel",
+        "title",
+        "status",
+        "attempts",
+        "recipient_department_id",
+        "tracking_number",
+    ]
+    list_filter = ["channel", "status"]
+    search_fields = ["title", "dedupe_key", "tracking_number", "recipient_email"]
+    readonly_fields = ["dedupe_key", "created_at", "sent_at", "attempts", "last_error"]

@@ -119,3 +119,59 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.prev_hash.encode() + self.canonical_content()).hexdigest()
+
+
+class Notification(models.Model):
+    """One message to one recipient, written in the business transaction (the outbox, SPEC §3).
+
+    ``dedupe_key`` is unique: a sweep that runs twice, crashes half-way or runs in two workers at once
+    cannot create a second copy. In-app (inbox) and applicant messages are visible as soon as their
+    transaction commits; e-mails stay ``pending`` until the outbox delivery (a task nudged after commit,
+    and a beat sweep as the safety net when the broker is down) has sent them, with retries.
+    Recipients are plain ids: this lowest layer does not depend on the registry's tables.
+    """
+
+    class Channel(models.TextChoices):
+        INBOX = "inbox", "站内消息"
+        EMAIL = "email", "电子邮件"
+        APPLICANT = "applicant", "申请人消息"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待发送"
+        SENT = "sent", "已送达"
+        FAILED = "failed", "发送失败"
+
+    dedupe_key = models.CharField("去重键", max_length=200, unique=True)
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    recipient_user_id = models.BigIntegerField("接收用户ID", null=True, blank=True, db_index=True)
+    recipient_department_id = models.BigIntegerField("接收部门ID", null=True, blank=True, db_index=True)
+    recipient_email = models.EmailField("接收邮箱", blank=True)
+    tracking_number = models.CharField("申请编号", max_length=40, blank=True, db_index=True)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", max_length=4000, blank=True)
+    link = models.CharField("链接", max_length=300, blank=True)
+    object_type = models.CharField("对象类型", max_length=60, blank=True)
+    object_id = models.CharField("对象ID", max_length=64, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.SENT)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    next_attempt_at = models.DateTimeField("下次发送时间", null=True, blank=True)
+    last_error = models.CharField("最近错误", max_length=500, blank=True)
+    sent_at = models.DateTimeField("送达时间", null=True, blank=True)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The outbox sweep reads only what is waiting (cost grows with pending mail, not all rows).
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_outbox_idx",
+                condition=models.Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.title}"

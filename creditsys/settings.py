@@ -175,7 +175,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.commitment_sweep",
         "schedule": crontab(),
     },
+    # 异议/信用修复: reminders before and escalations after their due dates; the notification outbox.
+    "disputes-deadlines-sweep": {"task": "disputes.tasks.deadlines_sweep", "schedule": 60.0},
+    "creditsys-deliver-notifications": {"task": "creditsys.tasks.deliver_notifications", "schedule": 60.0},
 }
+# Notifications by e-mail (SMTP in production; printed to the console in development).
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="creditsys@localhost")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -16,3 +16,12 @@ def check_next_year_calendar() -> dict:
 def ping(value: str) -> str:
     """Round-trip check of the broker and a worker (used by the health checks and tests)."""
     return f"pong:{value}"
+
+
+@shared_task(name="creditsys.tasks.deliver_notifications")
+def deliver_notifications() -> dict:
+    """Outbox: send pending e-mails (also scheduled by beat, so nothing waits on the broker)."""
+    from .notifications import deliver_due
+
+    with context.acting(actor="outbox", channel="task"):
+        return deliver_due()
