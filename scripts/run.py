@@ -15,6 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
+DEMO_COMMANDS = [
+    ("registry/management/commands/load_demo.py", "load_demo"),
+    ("sanctions/management/commands/load_sanctions_demo.py", "load_sanctions_demo"),
+    ("disputes/management/commands/load_disputes_demo.py", "load_disputes_demo"),
+    ("publicity/management/commands/load_publicity_demo.py", "load_publicity_demo"),
+]
 
 
 def manage(*args: str) -> None:
@@ -27,7 +33,10 @@ def main() -> int:
     for sub in ("broker", "broker-control", "cache", "uploads"):
         (var / sub).mkdir(parents=True, exist_ok=True)
     manage("migrate", "--no-input", "-v", "0")
-    manage("load_demo")
+    # Demo data, lowest layer first (each loader is idempotent).
+    for command in DEMO_COMMANDS:
+        if (ROOT / command[0]).exists():
+            manage(command[1])
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditsys.settings")
     sys.path.insert(0, str(ROOT))
