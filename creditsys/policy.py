@@ -128,7 +128,7 @@ class PolicyProfile:
 
 NATIONAL = PolicyProfile(
     code="national",
-    municipality="（国家默认）",
+    municipality="本地区",
     site_title="信用中国（地方）",
 )
 
