@@ -63,9 +63,9 @@ def _csv(rows) -> bytes:
 
 
 def _run(clerk, name, content, django_capture_on_commit_callbacks):
-    with mock.patch("registry.tasks.import_run.delay") as delay, django_capture_on_commit_callbacks(execute=True):
+    with mock.patch("registry.tasks.import_run.apply_async") as delay, django_capture_on_commit_callbacks(execute=True):
         job = services.import_job_create(user=clerk, kind="penalty", uploaded_file=SimpleUploadedFile(name, content))
-    delay.assert_called_once_with(job.pk)
+    delay.assert_called_once_with(args=(job.pk,), kwargs={})
     return services.import_job_run(job_id=job.pk)
 
 

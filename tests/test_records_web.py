@@ -66,14 +66,14 @@ def test_import_page_upload_progress_and_template(
     settings.MEDIA_ROOT = str(tmp_path)
     r = web_a.get("/workbench/imports/template/penalty.xlsx")
     assert r.status_code == 200 and r.content[:2] == b"PK"
-    with mock.patch("registry.tasks.import_run.delay") as delay, django_capture_on_commit_callbacks(execute=True):
+    with mock.patch("registry.tasks.import_run.apply_async") as delay, django_capture_on_commit_callbacks(execute=True):
         r = web_a.post(
             "/workbench/imports/",
             {"kind": "penalty", "file": SimpleUploadedFile("a.xlsx", r.content)},
         )
     assert r.status_code == 302
     job = ImportJob.objects.get()
-    delay.assert_called_once_with(job.pk)
+    delay.assert_called_once_with(args=(job.pk,), kwargs={})
     page = web_a.get(r.url).content.decode()
     assert "<progress" in page and 'http-equiv="refresh"' in page
     services.import_job_run(job_id=job.pk)

@@ -150,15 +150,12 @@ def import_job_create(*, user: User, kind: str, uploaded_file) -> ImportJob:
     job.file.save(f"{kind}{Path(name).suffix.lower()}", uploaded_file, save=False)
     job.save()
     audit.record(action="create", instance=job, after={"kind": kind, "file": name})
-    job_id = job.pk
-    transaction.on_commit(lambda: _enqueue(job_id))
-    return job
+    from creditsys.queue import enqueue_after_commit
 
-
-def _enqueue(job_id: int) -> None:
     from ..tasks import import_run
 
-    import_run.delay(job_id)
+    enqueue_after_commit(import_run, job.pk)  # a broker outage is logged; the job stays queued
+    return job
 
 
 def _reason(kind: str, exc: ValidationError) -> str:
