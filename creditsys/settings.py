@@ -180,10 +180,8 @@ CELERY_BEAT_SCHEDULE = {
     "creditsys-deliver-notifications": {"task": "creditsys.tasks.deliver_notifications", "schedule": 60.0},
 }
 # Notifications by e-mail (SMTP in production; printed to the console in development).
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
-)
+_MAIL = "console" if DEBUG else "smtp"
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=f"django.core.mail.backends.{_MAIL}.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="creditsys@localhost")
 
 # --- Auth -----------------------------------------------------------------------------------
