@@ -1,6 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from registry.models import Department
+
 from .protection import challenge_question, check_challenge, new_challenge
 
 ALLOWED_UPLOADS = ".pdf、.jpg、.png，单个不超过 5MB"
@@ -101,3 +103,12 @@ class VerifyForm(forms.Form):
     number = forms.CharField(label="报告编号", max_length=40)
     code = forms.CharField(label="验证码", max_length=12)
     pdf = forms.FileField(label="报告文件（可选，用于核对文件是否被修改）", required=False)
+
+
+class RecordFilterForm(forms.Form):
+    q = forms.CharField(label="行政相对人名称", max_length=100, required=False)
+    department = forms.ModelChoiceField(
+        label="决定机关", queryset=Department.objects.filter(is_active=True), required=False, empty_label="全部"
+    )
+    date_from = forms.DateField(label="决定日期自", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="至", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -13,7 +13,7 @@ from sanctions.models import ListType
 
 from . import selectors
 from .cache import public_page
-from .forms import ObjectionForm, RepairForm, StatusForm, TipForm, VerifyForm
+from .forms import ObjectionForm, RecordFilterForm, RepairForm, StatusForm, TipForm, VerifyForm
 from .masking import public_name
 from .models import Article
 from .protection import rate_limited
@@ -91,32 +91,38 @@ def verify(request):
     return render(request, "publicity/verify.html", {"form": form, "result": result})
 
 
-@public_page
-def penalties(request):
-    qs = selectors.public_penalties().select_related("subject", "department").order_by("-decision_date", "-pk")
-    q = (request.GET.get("q") or "").strip()
-    if q:
-        qs = qs.filter(subject_name__contains=q).exclude(subject__kind="natural_person")
-    if request.GET.get("department"):
-        qs = qs.filter(department__short_name=request.GET["department"]) | qs.filter(
-            department__name=request.GET["department"]
-        )
+def _filter_records(request, qs):
+    """The 双公示 listing filters: name, issuing department and decision date range."""
+    form = RecordFilterForm(request.GET or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            qs = qs.filter(subject_name__contains=data["q"]).exclude(subject__kind="natural_person")
+        if data["department"]:
+            qs = qs.filter(department=data["department"])
+        if data["date_from"]:
+            qs = qs.filter(decision_date__gte=data["date_from"])
+        if data["date_to"]:
+            qs = qs.filter(decision_date__lte=data["date_to"])
+    return form, qs
+
+
+def _record_listing(request, qs, template):
+    form, qs = _filter_records(request, qs.select_related("subject", "department").order_by("-decision_date", "-pk"))
     page, querystring = _page(request, qs)
     for record in page:
         record.public_subject_name = public_name(record.subject_name, record.subject.is_person)
-    return render(request, "publicity/penalties.html", {"page": page, "querystring": querystring, "q": q})
+    return render(request, template, {"page": page, "querystring": querystring, "form": form})
+
+
+@public_page
+def penalties(request):
+    return _record_listing(request, selectors.public_penalties(), "publicity/penalties.html")
 
 
 @public_page
 def licenses(request):
-    qs = selectors.public_licenses().select_related("subject", "department").order_by("-decision_date", "-pk")
-    q = (request.GET.get("q") or "").strip()
-    if q:
-        qs = qs.filter(subject_name__contains=q).exclude(subject__kind="natural_person")
-    page, querystring = _page(request, qs)
-    for record in page:
-        record.public_subject_name = public_name(record.subject_name, record.subject.is_person)
-    return render(request, "publicity/licenses.html", {"page": page, "querystring": querystring, "q": q})
+    return _record_listing(request, selectors.public_licenses(), "publicity/licenses.html")
 
 
 @public_page
