@@ -7,6 +7,7 @@ from .views import health
 api_v1 = [
     path("", include("registry.api.urls")),
     path("", include("sanctions.api.urls")),
+    path("", include("disputes.api.urls")),
 ]
 
 urlpatterns = [
