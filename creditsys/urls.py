@@ -13,6 +13,7 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("workbench/sanctions/", include("sanctions.urls")),
+    path("workbench/disputes/", include("disputes.urls")),
     path("workbench/", include("registry.urls")),
     path("api/v1/", include(api_v1)),
     path(
