@@ -25,7 +25,8 @@ migrate: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate
 
 demo: migrate
-	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
+	for c in load_demo load_sanctions_demo load_disputes_demo load_publicity_demo; do \
+	  DEBUG=$${DEBUG:-1} $(PY) manage.py help $$c >/dev/null 2>&1 && DEBUG=$${DEBUG:-1} $(PY) manage.py $$c || true; done
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)

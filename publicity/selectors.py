@@ -14,7 +14,8 @@ from django.utils import timezone
 from registry import selectors as registry_selectors
 from registry.models import Disclosure, LicenseRecord, PenaltyRecord, RecordStatus, Subject
 from registry.models.commitments import Commitment
-from sanctions.models import ListEntry, ListType, Measure
+from sanctions import selectors as sanctions_selectors
+from sanctions.models import ListEntry, ListType
 
 from .masking import public_name
 
@@ -184,7 +185,7 @@ def latest_entries(list_type: str, limit: int = 8, on: date | None = None) -> li
 
 
 def published_measures() -> QuerySet:
-    return Measure.objects.filter(status=Measure.Status.PUBLISHED).order_by("kind", "code")
+    return sanctions_selectors.public_measures()
 
 
 def describe_target(kind: str | None, target_id: int) -> dict | None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from creditsys.policy import Period, Unit, get_profile
 from registry.models import Subject
 from registry.scoping import Scope
+from registry.selectors import adverse_records, has_adverse_records  # penalties and commitments (registry)
 from registry.validators import classify_code, mask_id_number, normalize_code
 
 from .models import LIST_TYPE_SHORT, ChangeEvent, CheckLog, EnforcementTask, ListEntry, ListType, Measure
@@ -81,33 +82,6 @@ def visible_changes(scope: Scope) -> QuerySet:
     if scope.region_ids is None:
         return qs
     return qs.filter(Q(region_id__in=scope.region_ids) | Q(region__isnull=True))
-
-
-# --- adverse records (penalties and commitments are registry data, issue 3) --------------------
-
-
-def adverse_records(subject: Subject, *, since: date) -> list[str]:
-    """Descriptions of 一般/严重 penalties (and breached commitments) since ``since``.
-
-    Provided by ``registry.selectors`` (issue 3). Until it exists, no penalty data is known and
-    only list entries count — logged so that the gap is visible.
-    """
-    from registry import selectors as registry_selectors
-
-    fn = getattr(registry_selectors, "adverse_records", None)
-    if fn is None:
-        logger.warning("registry.selectors.adverse_records is not available: penalty records not considered")
-        return []
-    return list(fn(subject, since=since))
-
-
-def has_adverse_records(subject: Subject, *, since: date) -> bool:
-    from registry import selectors as registry_selectors
-
-    fn = getattr(registry_selectors, "has_adverse_records", None)
-    if fn is None:
-        return bool(adverse_records(subject, since=since))
-    return bool(fn(subject, since=since))
 
 
 def active_entries(subject: Subject, list_types=None) -> QuerySet:

@@ -6,7 +6,6 @@ app_name = "sanctions"
 
 urlpatterns = [
     path("measures/", views.measure_list, name="measure-list"),
-    path("measures/public/", views.measure_public, name="measure-public"),
     path("measures/new/", views.measure_create, name="measure-create"),
     path("measures/<int:pk>/", views.measure_detail, name="measure-detail"),
     path("measures/<int:pk>/<str:action>/", views.measure_action, name="measure-action"),

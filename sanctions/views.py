@@ -57,11 +57,6 @@ def measure_list(request):
     )
 
 
-def measure_public(request):
-    """Public list of published measures (未经公布的措施不得实施)."""
-    return render(request, "sanctions/measure_public.html", {"measures": selectors.public_measures()})
-
-
 def _measure_values(data: dict) -> tuple[dict, list]:
     values = dict(data)
     values.pop("code", None)

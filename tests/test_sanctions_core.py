@@ -1,7 +1,6 @@
 """Measures, entries, initiation, the check, suspension, answerable persons, sweeps (issue 4)."""
 
 from datetime import date, timedelta
-from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -251,27 +250,40 @@ def test_four_eyes_same_user_refused_even_for_coordinator(make_subject, coordina
         services.entry_review(scope=scope_for(coordinator), entry=entry, user=coordinator, approve=True)
 
 
-def test_red_list_eligibility(make_subject, make_entry, dept_a):
+def _penalty(subject, penalty_input, severity="一般"):
+    """A real 一般 penalty a month before TODAY (registry data, not a mock)."""
+    data = penalty_input(
+        uscc=subject.uscc,
+        subject_name=subject.name,
+        decision_date="2026-02-02",
+        penalty_valid_until="2026-02-20",
+        severity=severity,
+    )
+    return registry_services.record_upsert(scope=GLOBAL_SCOPE, kind="penalty", data=data, today=TODAY).record
+
+
+def test_red_list_eligibility(make_subject, make_entry, dept_a, penalty_input):
     subject = make_subject()
     make_entry(subject, "focus")
     with pytest.raises(ValidationError, match="不符合守信激励对象条件"):
         make_entry(subject, "red")
     clean = make_subject("林芝清白商贸有限公司")
-    with mock.patch("registry.selectors.adverse_records", return_value=["2025-01-01 一般失信处罚"], create=True):
-        with pytest.raises(ValidationError, match="不良信用记录"):
-            make_entry(clean, "red")
+    penalty = _penalty(clean, penalty_input)
+    with pytest.raises(ValidationError, match="不良信用记录"):
+        make_entry(clean, "red")
+    registry_services.record_withdraw(scope=GLOBAL_SCOPE, record=penalty, reason="处罚决定被撤销")
     assert make_entry(clean, "red").status == "published"
 
 
-def test_clean_subject_gets_clean_record_incentives(make_subject, make_measure, dept_a):
+def test_clean_subject_gets_clean_record_incentives(make_subject, make_measure, dept_a, penalty_input):
     make_measure("I-GREEN", departments=[dept_a], kind="incentive", list_types=("red",), for_clean_record=True)
     make_measure("I-RED", departments=[dept_a], kind="incentive", list_types=("red",))
     subject = make_subject()
     answer = selectors.check_answer(subject.uscc, department_id=dept_a.pk, on=TODAY)
     assert answer["trustworthy"] is True
     assert [i["code"] for i in answer["incentives"]] == ["I-GREEN"]
-    with mock.patch("registry.selectors.has_adverse_records", return_value=True, create=True):
-        answer = selectors.check_answer(subject.uscc, department_id=dept_a.pk, on=TODAY)
+    _penalty(subject, penalty_input)
+    answer = selectors.check_answer(subject.uscc, department_id=dept_a.pk, on=TODAY)
     assert answer["trustworthy"] is False and answer["incentives"] == []
 
 

@@ -96,13 +96,13 @@ def test_measure_catalogue_pages(make_measure, dept_a, coordinator, clerk_a, cli
     )
     measure = Measure.objects.get(code="P-NEW")
     assert r.status_code == 302 and measure.status == "draft"
-    public = client.get("/workbench/sanctions/measures/public/").content.decode()
-    assert "公开的措施" in public and "新措施" not in public
+    public = client.get("/measures/").content.decode()
+    assert "联合奖惩措施清单" in public and "新措施" not in public
     assert login(clerk_a).post(f"/workbench/sanctions/measures/{measure.pk}/publish/").status_code == 403
     coord.post(f"/workbench/sanctions/measures/{measure.pk}/publish/")
     measure.refresh_from_db()
     assert measure.status == "published"
-    assert "新措施" in client.get("/workbench/sanctions/measures/public/").content.decode()
+    assert "新措施" in client.get("/measures/").content.decode()
     for url in [
         "/workbench/sanctions/measures/",
         f"/workbench/sanctions/measures/{measure.pk}/",
