@@ -25,8 +25,8 @@ migrate: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate
 
 demo: migrate
-	for c in load_demo load_sanctions_demo load_disputes_demo load_publicity_demo; do \
-	  DEBUG=$${DEBUG:-1} $(PY) manage.py help $$c >/dev/null 2>&1 && DEBUG=$${DEBUG:-1} $(PY) manage.py $$c || true; done
+	set -e; for c in load_demo load_sanctions_demo load_disputes_demo load_publicity_demo; do \
+	  if DEBUG=$${DEBUG:-1} $(PY) manage.py help $$c >/dev/null 2>&1; then DEBUG=$${DEBUG:-1} $(PY) manage.py $$c; fi; done
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
