@@ -141,3 +141,19 @@ def test_entry_objection_from_workbench_shows_suspension(make_subject, make_meas
     )
     entry.refresh_from_db()
     assert entry.is_suspended and entry.status == ListEntry.Status.PUBLISHED
+
+
+def test_demo_is_idempotent(listed_penalty, license_input):
+    from django.core.management import call_command
+
+    from disputes import demo
+    from registry import services as registry_services
+
+    from .conftest import GLOBAL_SCOPE
+
+    registry_services.record_upsert(scope=GLOBAL_SCOPE, kind="license", data=license_input())
+    call_command("load_disputes_demo")
+    first = demo.demo_counts()
+    assert first["objections"] >= 2
+    call_command("load_disputes_demo")
+    assert demo.demo_counts() == first
