@@ -17,7 +17,7 @@ import urllib.request
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -938,6 +938,9 @@ def tasks_recompute_provisional(*, year: int) -> int:
 # === Change feed and webhook outbox ===============================================================
 
 
+CHANGE_FEED_LOCK = 0x43484746  # 'CHGF'
+
+
 def _change(kind: str, *, entry: ListEntry | None = None, measure: Measure | None = None) -> ChangeEvent:
     payload = {"event": kind}
     if entry is not None:
@@ -949,6 +952,11 @@ def _change(kind: str, *, entry: ListEntry | None = None, measure: Measure | Non
             "name": measure.name,
             "status": measure.status,
         }
+    # Ids must become visible in id order, or a client reading ``?after=<id>`` could skip an event
+    # committed late by a slower transaction: serialise the inserts until commit (PostgreSQL).
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_FEED_LOCK])
     change = ChangeEvent.objects.create(
         kind=kind,
         entry=entry,
