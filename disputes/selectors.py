@@ -112,6 +112,15 @@ def objection_marks(subject) -> dict[str, set[int]]:
     return marks
 
 
+def subjects_with_open_objections(subject_ids) -> set[int]:
+    """Which of these subjects have an objection being verified (search-result badges, one query)."""
+    return set(
+        Objection.objects.filter(subject_id__in=list(subject_ids), status=Objection.Status.OPEN).values_list(
+            "subject_id", flat=True
+        )
+    )
+
+
 def repair_statements(subject) -> list[dict]:
     """修复说明 published after approval, newest first."""
     rows = RepairApplication.objects.filter(

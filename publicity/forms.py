@@ -1,11 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from disputes.services import MAX_UPLOAD_BYTES
 from registry.models import Department
 
 from .protection import challenge_question, check_challenge, new_challenge
 
-ALLOWED_UPLOADS = ".pdf、.jpg、.png，单个不超过 5MB"
+ALLOWED_UPLOADS = f"支持 .pdf、.jpg、.png，单个文件不超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
 
 
 class ChallengeForm(forms.Form):

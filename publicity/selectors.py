@@ -11,6 +11,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from disputes import selectors as dispute_selectors
 from registry import selectors as registry_selectors
 from registry.models import Disclosure, LicenseRecord, PenaltyRecord, RecordStatus, Subject
 from registry.models.commitments import Commitment
@@ -85,41 +86,17 @@ def badges_for(subject_ids: list[int], on: date | None = None) -> dict[int, list
         if suspended and (subject_id, "objection") not in seen:
             seen.add((subject_id, "objection"))
             result[subject_id].append(("存在异议", "objection"))
-    for subject_id in _subjects_with_open_objections(subject_ids):
+    for subject_id in dispute_selectors.subjects_with_open_objections(subject_ids):
         if (subject_id, "objection") not in seen:
             seen.add((subject_id, "objection"))
             result[subject_id].append(("存在异议", "objection"))
     return result
 
 
-def _subjects_with_open_objections(subject_ids: list[int]) -> set[int]:
-    try:
-        from disputes.selectors import subjects_with_open_objections
-    except ImportError:  # the disputes app is not installed in this deployment
-        return set()
-    return subjects_with_open_objections(subject_ids)
-
-
-def _objection_marks(subject) -> dict[str, set[int]]:
-    try:
-        from disputes.selectors import objection_marks
-    except ImportError:
-        return {"penalty": set(), "license": set(), "entry": set()}
-    return objection_marks(subject)
-
-
-def _repair_statements(subject) -> list:
-    try:
-        from disputes.selectors import repair_statements
-    except ImportError:
-        return []
-    return list(repair_statements(subject))
-
-
 def subject_profile(subject: Subject, on: date | None = None) -> dict:
     """Everything the public may see about one subject (profile page and credit report)."""
     on = on or today()
-    marks = _objection_marks(subject)
+    marks = dispute_selectors.objection_marks(subject)
     penalties = list(
         public_penalties(on).filter(subject=subject).select_related("department").order_by("-decision_date")
     )
@@ -154,7 +131,7 @@ def subject_profile(subject: Subject, on: date | None = None) -> dict:
         "licenses": licenses,
         "entries": entries,
         "commitments": commitments,
-        "repair_statements": _repair_statements(subject),
+        "repair_statements": dispute_selectors.repair_statements(subject),
         "badges": badges,
         "as_of": on,
     }
@@ -235,9 +212,10 @@ def tip_status(tracking_number: str, query_code: str) -> dict | None:
     if tip is None or not secrets.compare_digest(tip.query_code_hash, crypto.lookup_hmac(query_code)):
         return None
     return {
-        "kind": "举报",
-        "status": tip.get_status_display(),
-        "received": tip.created_at.date(),
+        "kind_label": "举报",
+        "tracking_number": tip.tracking_number,
+        "status_label": tip.get_status_display(),
+        "received_on": timezone.localdate(tip.created_at),
         "decision": tip.reply,
         "messages": [],
     }

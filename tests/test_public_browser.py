@@ -102,3 +102,36 @@ def test_core_pages_work_without_javascript(browser, live_server, public_data):
     page.get_by_role("link", name="林芝雪域建筑工程有限公司").click()
     assert page.get_by_text("林市监罚〔2026〕301号").is_visible()
     context.close()
+
+
+def _solve_challenge(page):
+    label = page.locator("label[for=id_challenge_answer]").inner_text()
+    a, b = (int(x) for x in label.split("：")[1].split(" = ")[0].split(" + "))
+    page.get_by_label(label.strip().rstrip("*").strip()).fill(str(a + b))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_file_objection_then_marked_and_status(page, live_server, public_data):
+    company, penalty = public_data
+    page.goto(live_server.url + f"/subjects/{company.pk}/")
+    page.get_by_role("link", name="提出异议", exact=True).first.click()
+    page.wait_for_url("**/apply/objection/?kind=penalty*")
+    page.get_by_label("申请人（主体名称或姓名）").fill("林芝雪域建筑工程有限公司")
+    page.get_by_label("经办人身份证号码").fill("11010519491231002X")
+    page.get_by_label("联系电话").fill("0894-5820000")
+    page.get_by_label("异议理由").fill("处罚决定已被复议机关撤销，公示信息有误。")
+    _solve_challenge(page)
+    page.get_by_role("button", name="提交申请").click()
+    assert page.get_by_text("异议申请已提交").is_visible()
+    tracking = page.locator("dt:has-text('受理编号') + dd").inner_text().strip()
+    code = page.locator("dt:has-text('查询码') + dd").inner_text().strip()
+    _shot(page, "objection-receipt")
+    page.goto(live_server.url + f"/subjects/{company.pk}/")
+    assert page.locator(".badge.objection").first.is_visible()
+    _shot(page, "profile-objection")
+    page.goto(live_server.url + "/apply/status/")
+    page.get_by_label("受理编号").fill(tracking)
+    page.get_by_label("查询码").fill(code)
+    page.get_by_role("button", name="查询").click()
+    assert page.get_by_text("核实中").first.is_visible()
+    _shot(page, "status")

@@ -256,3 +256,47 @@ def test_honeypot_and_rate_limit(client, settings):
     assert "提交失败" in client.post("/apply/tip/", bot).content.decode()
     codes = [client.post("/apply/tip/", {}).status_code for _ in range(12)]
     assert 429 in codes
+
+
+def _challenge():
+    from publicity.protection import challenge_question, new_challenge
+
+    token = new_challenge()
+    a, b = (int(x) for x in challenge_question(token).split(" = ")[0].split(" + "))
+    return {"challenge_token": token, "challenge_answer": str(a + b)}
+
+
+def test_public_objection_marks_profile_and_suspends(client, company, records, make_entry, make_measure, dept_b):  # noqa: F811
+    entry = make_entry(company, "black", today=_today())
+    response = client.post(
+        f"/apply/objection/?kind=entry&id={entry.pk}",
+        {
+            "target_kind": "entry",
+            "target_id": entry.pk,
+            "applicant_name": company.name,
+            "applicant_id_number": "11010519491231002X",
+            "applicant_phone": "13800000000",
+            "reason": "认定依据的判决已被撤销。",
+            **_challenge(),
+        },
+    )
+    html = response.content.decode()
+    assert "受理编号" in html, html[-2000:]
+    entry.refresh_from_db()
+    assert entry.is_suspended
+    profile = client.get(f"/subjects/{company.pk}/").content.decode()
+    assert "存在异议" in profile
+    assert "存在异议" in client.get("/search/", {"q": "雪域"}).content.decode()
+
+
+def test_repair_form_explains_ineligibility_with_earliest_date(client, company, records):
+    penalty = records["public"]  # decided 30 days ago: 一般, minimum 3 months not yet passed
+    html = client.get(f"/apply/repair/?kind=penalty&id={penalty.pk}").content.decode()
+    assert "暂不符合信用修复条件" in html
+    assert penalty.repairable_from.strftime("%Y年") in html
+    assert "提交申请" not in html
+
+
+def test_application_for_non_public_target_is_404(client, records):
+    assert client.get(f"/apply/objection/?kind=penalty&id={records['authorized'].pk}").status_code == 404
+    assert client.get("/apply/repair/?kind=penalty&id=999999").status_code == 404
