@@ -300,3 +300,20 @@ def test_repair_form_explains_ineligibility_with_earliest_date(client, company, 
 def test_application_for_non_public_target_is_404(client, records):
     assert client.get(f"/apply/objection/?kind=penalty&id={records['authorized'].pk}").status_code == 404
     assert client.get("/apply/repair/?kind=penalty&id=999999").status_code == 404
+
+
+def test_minor_penalties_follow_the_profile(client, company, add_penalty, monkeypatch):
+    """轻微: hidden under the default profile; a profile publishing them for 3 months shows them that long."""
+    from dataclasses import replace
+
+    from creditsys import policy
+
+    hidden = add_penalty("林市监罚〔2026〕401号", severity="轻微")
+    assert hidden not in selectors.subject_profile(company)["penalties"]
+    publishing = replace(policy.NATIONAL, minor_penalty_publication=policy.months(3))
+    monkeypatch.setattr("registry.rules.get_profile", lambda: publishing)
+    recent = add_penalty("林市监罚〔2026〕402号", severity="轻微", days_ago=20)
+    old = add_penalty("林市监罚〔2026〕403号", severity="轻微", days_ago=120)
+    shown = {p.document_number for p in selectors.subject_profile(company)["penalties"]}
+    assert "林市监罚〔2026〕402号" in shown and "林市监罚〔2026〕403号" not in shown
+    assert recent.publish_until <= recent.decision_date + timedelta(days=92) and old.pk
