@@ -790,19 +790,7 @@ def default_statement(application: RepairApplication, on: date) -> str:
 
 
 def _stop_penalty_publication(record: PenaltyRecord, reason: str) -> None:
-    now = timezone.now()
-    if not PenaltyRecord.objects.filter(pk=record.pk, status=RecordStatus.PUBLISHED).update(
-        status=RecordStatus.REPAIRED, status_changed_at=now, publication_ended_at=now, status_reason=reason[:500]
-    ):
-        raise ValidationError({"decision": ["该处罚信息已不在公示中，无需修复。"]})
-    audit.record(
-        action="update",
-        instance=record,
-        subject_id=record.subject_id,
-        before={"status": RecordStatus.PUBLISHED},
-        after={"status": RecordStatus.REPAIRED},
-        reason=reason,
-    )
+    registry_services.penalty_mark_repaired(record=record, reason=reason)
 
 
 @transaction.atomic

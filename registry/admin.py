@@ -148,3 +148,21 @@ class ImportJobAdmin(AuditedModelAdmin):
     list_display = ["original_name", "kind", "status", "processed_rows", "rejected_count", "created_by", "created_at"]
     list_filter = ["status", "kind"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+
+@admin.register(RecordRevision)
+class RecordRevisionAdmin(admin.ModelAdmin):
+    """Prior versions of 双公示 records: read-only history."""
+
+    list_display = ["__str__", "penalty", "license", "action", "actor", "created_at"]
+    list_filter = ["action"]
+    readonly_fields = [f.name for f in RecordRevision._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

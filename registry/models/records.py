@@ -226,6 +226,7 @@ class RecordRevision(models.Model):
         CORRECT = "correct", "更正"
         WITHDRAW = "withdraw", "撤销"
         END = "end", "公示期满停止公示"
+        REPAIR = "repair", "信用修复停止公示"
 
     license = models.ForeignKey(
         LicenseRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"

@@ -582,6 +582,29 @@ def record_withdraw(*, scope: Scope, record, reason: str):
     return record
 
 
+@transaction.atomic
+def penalty_mark_repaired(*, record: PenaltyRecord, reason: str) -> PenaltyRecord:
+    """信用修复: publication stops now; the record is kept internally, marked repaired, with history.
+
+    Called by the disputes app once a repair application is approved (that app checks who decides).
+    """
+    record = PenaltyRecord.objects.select_for_update().get(pk=record.pk)
+    if record.status != RecordStatus.PUBLISHED:
+        raise ValidationError({"decision": ["该处罚信息已不在公示中，无需修复。"]})
+    before = audit.snapshot(record, AUDIT_EXCLUDE)
+    now = timezone.now()
+    record.status = RecordStatus.REPAIRED
+    record.status_reason = reason[:500]
+    record.status_changed_at = now
+    record.publication_ended_at = now
+    record.version += 1
+    record.save()
+    _revision(record, RecordRevision.Action.REPAIR, reason)
+    b, a = audit.diff(before, audit.snapshot(record, AUDIT_EXCLUDE))
+    audit.record(action="update", instance=record, subject_id=record.subject_id, before=b, after=a, reason=reason)
+    return record
+
+
 def penalty_publication_sweep(*, today: date | None = None, limit: int = 1000) -> int:
     """Stop publication of penalties whose publish-until date has come (SPEC §11).
 
