@@ -107,6 +107,12 @@ class PolicyProfile:
     trustworthy_clean_years: int = 3
     # Default validity of a red-list entry when the initiating department sets none.
     red_list_default_validity: Period = years(3)
+    # Credit repair of list entries (SPEC §10, "per the list's removal conditions"): how long an entry
+    # must have been listed before repair may be applied for (None: at once).
+    focus_repair_min_listing: Period | None = None
+    black_repair_min_listing: Period | None = years(1)
+    # A rejection for false materials bars new repair applications by the subject for this long.
+    false_materials_bar: Period = years(3)
     # Calendar-day deadlines ending on a holiday move to the next working day (法定期间顺延).
     roll_calendar_deadlines_past_holidays: bool = True
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -123,6 +129,9 @@ class PolicyProfile:
             "到期提醒提前量": self.reminder_lead,
             "轻微处罚公示期": self.minor_penalty_publication,
             "红名单不良记录回溯期": self.red_list_lookback,
+            "重点关注名单最短列入期（修复前）": self.focus_repair_min_listing,
+            "严重失信主体名单最短列入期（修复前）": self.black_repair_min_listing,
+            "提供虚假材料后禁止再申请修复期": self.false_materials_bar,
         }
 
 

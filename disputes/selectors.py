@@ -5,25 +5,25 @@ from __future__ import annotations
 import hmac
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from creditsys import crypto, workdays
 from creditsys.notifications import applicant_messages
+from creditsys.policy import get_profile
 from registry.models import PenaltyRecord, RecordStatus
 from registry.scoping import Scope
 from sanctions.models import ListEntry
+from sanctions.selectors import period_before
 
 from .models import Objection, RepairApplication
 
-# Removal conditions of list entries for credit repair (SPEC §10: "per the list's removal
-# conditions"): a focus entry may be repaired once published; a black entry after it has been listed
-# for at least this long. Configuration, not law: adjust with the profile's rules if they differ.
-ENTRY_MIN_LISTED = {"focus": relativedelta(), "black": relativedelta(years=1)}
-# A rejection for false materials bars new applications by the same subject for this long.
-FALSE_MATERIALS_BAR = relativedelta(years=3)
+
+def _min_listing(list_type: str):
+    """The profile's minimum listing period before repair, or None when the list is not repairable."""
+    profile = get_profile()
+    return {"focus": profile.focus_repair_min_listing, "black": profile.black_repair_min_listing}.get(list_type, False)
 
 
 def can_handle(scope: Scope, item) -> bool:
@@ -218,13 +218,14 @@ def repair_eligibility(*, target_kind, target_id, on: date, exclude: int | None 
         if entry is None:
             return {"eligible": False, "earliest_date": None, "reasons": ["未找到该名单记录。"]}
         subject_id = entry.subject_id
-        if entry.list_type not in ENTRY_MIN_LISTED:
+        min_listing = _min_listing(entry.list_type)
+        if min_listing is False:
             reasons.append("守信激励名单无需信用修复。")
         elif entry.status != ListEntry.Status.PUBLISHED:
             reasons.append(f"该名单记录当前状态为“{entry.get_status_display()}”，不在公布中，无需申请信用修复。")
         else:
             start = entry.valid_from
-            earliest_entry = start + ENTRY_MIN_LISTED[entry.list_type]
+            earliest_entry = min_listing.due_from(start).date if min_listing else start
             if on < earliest_entry:
                 earliest = earliest_entry
                 reasons.append(
@@ -241,13 +242,15 @@ def repair_eligibility(*, target_kind, target_id, on: date, exclude: int | None 
         reasons.append("该信息已有正在办理的信用修复申请，请勿重复申请。")
     barred = (
         RepairApplication.objects.filter(
-            subject_id=subject_id, false_materials=True, decided_at__date__gte=on - FALSE_MATERIALS_BAR
+            subject_id=subject_id,
+            false_materials=True,
+            decided_at__date__gte=period_before(get_profile().false_materials_bar, on),
         )
         .order_by("-decided_at")
         .first()
     )
     if barred is not None:
-        until = timezone.localtime(barred.decided_at).date() + FALSE_MATERIALS_BAR
+        until = get_profile().false_materials_bar.due_from(timezone.localtime(barred.decided_at).date()).date
         earliest = max(earliest or until, until)
         reasons.append(
             f"申请人曾提供虚假材料（申请编号{barred.tracking_number}），{until:%Y年%m月%d日}前不予受理信用修复申请。"
