@@ -560,11 +560,8 @@ def objection_decide(
     if len(reasons) < 2:
         errors["reasons"] = ["请填写处理理由。"]
     corrections = {k: v for k, v in (corrections or {}).items() if v not in (None, "")}
-    if decision == Objection.Decision.CORRECT:
-        if objection.entry_id:
-            errors["decision"] = ["名单记录经核实有误的，请选择“撤销”（移出名单并解除措施），如需重新认定请另行提出。"]
-        elif not corrections:
-            errors["corrections"] = ["请填写需要更正的内容。"]
+    if decision == Objection.Decision.CORRECT and not corrections:
+        errors["corrections"] = ["请填写需要更正的内容。"]
     if errors:
         raise ValidationError(errors)
     _require_reviewer(user)
@@ -588,7 +585,10 @@ def objection_decide(
     label = objection.get_decision_display()
     why = f"异议处理（{objection.tracking_number}，{label}）：{reasons}"[:500]
     if decision == Objection.Decision.CORRECT:
-        registry_services.record_correct(scope=scope, record=record, reason=why, today=today, **corrections)
+        if objection.entry_id:
+            sanctions_services.entry_correct(entry=objection.entry, reason=why, **corrections)
+        else:
+            registry_services.record_correct(scope=scope, record=record, reason=why, today=today, **corrections)
         _resume_entries(objection, why)
     elif decision == Objection.Decision.REVOKE:
         if objection.entry_id:

@@ -707,6 +707,47 @@ def entry_resume(*, entry: ListEntry, reason: str = "", scope: Scope | None = No
     return entry
 
 
+ENTRY_CORRECTABLE = ("basis_document", "legal_basis", "facts", "category", "decision_date", "valid_from", "valid_until")
+
+
+@transaction.atomic
+def entry_correct(*, entry: ListEntry, reason: str, scope: Scope | None = None, **changes) -> ListEntry:
+    """更正 an entry's identifying data (after an objection, SPEC §9); history stays in the audit log.
+
+    Only the facts of the finding can change here; the list type and the subject cannot (that is a
+    new finding: remove and propose again).
+    """
+    _require_entry_scope(scope, entry)
+    entry = ListEntry.objects.select_for_update().get(pk=entry.pk)
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(changes) - set(ENTRY_CORRECTABLE))
+    for field in unknown:
+        errors[field] = ["该字段不能更正；名单类型或主体有误的，请撤销后重新认定。"]
+    if not (reason or "").strip():
+        errors["reason"] = ["请填写更正事由。"]
+    if "category" in changes and changes["category"] and changes["category"] not in BlackCategory.values:
+        errors["category"] = ["失信类别无效。"]
+    if errors:
+        raise ValidationError(errors)
+    before = audit.snapshot(entry)
+    for field, value in changes.items():
+        if field in ("decision_date", "valid_from", "valid_until") and isinstance(value, str):
+            try:
+                value = date.fromisoformat(value) if value else None
+            except ValueError:
+                raise ValidationError({field: ["日期格式应为 YYYY-MM-DD。"]}) from None
+        setattr(entry, field, value.strip() if isinstance(value, str) else value)
+    if entry.valid_until and entry.valid_until < entry.valid_from:
+        raise ValidationError({"valid_until": ["有效期至不能早于有效期自。"]})
+    if not entry.basis_document or not entry.legal_basis:
+        raise ValidationError({"basis_document": ["认定文书号和认定依据不能为空。"]})
+    entry.save()
+    b, a = audit.diff(before, audit.snapshot(entry))
+    if a:
+        _entry_audit(entry, before=b, after=a, reason=reason)
+    return entry
+
+
 # === Feedback ======================================================================================
 
 

@@ -187,6 +187,37 @@ def test_decide_correct_updates_record_with_history(listed_penalty, file_objecti
     assert not entry.is_suspended
 
 
+def test_decide_correct_on_an_entry_corrects_its_basis(
+    make_subject, make_measure, make_entry, file_objection, reviewer_a
+):
+    make_measure("P-1", departments=[reviewer_a.department])
+    entry = make_entry(make_subject())
+    objection = file_objection("entry", entry.pk)
+    with pytest.raises(ValidationError) as exc:
+        services.objection_decide(
+            scope=scope_for_user(reviewer_a),
+            objection=objection,
+            decision="correct",
+            reasons="名单类型有误",
+            user=reviewer_a,
+            corrections={"list_type": "focus"},
+        )
+    assert "list_type" in exc.value.message_dict
+    objection.refresh_from_db()
+    assert objection.status == Objection.Status.OPEN  # nothing half-saved
+    services.objection_decide(
+        scope=scope_for_user(reviewer_a),
+        objection=objection,
+        decision="correct",
+        reasons="认定文书号录入有误",
+        user=reviewer_a,
+        corrections={"basis_document": "林市监认〔2026〕99号"},
+    )
+    entry.refresh_from_db()
+    assert entry.basis_document == "林市监认〔2026〕99号" and not entry.is_suspended
+    assert entry.status == ListEntry.Status.PUBLISHED
+
+
 def test_clerk_cannot_decide_other_department_cannot_either(file_objection, penalty, clerk_a, clerk_b):
     objection = file_objection("penalty", penalty.pk)
     with pytest.raises(PermissionDenied):
