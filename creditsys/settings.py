@@ -175,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.commitment_sweep",
         "schedule": crontab(),
     },
+    "registry-import-requeue": {
+        "task": "registry.tasks.import_jobs_requeue",
+        "schedule": 300.0,
+    },
     # 异议/信用修复: reminders before and escalations after their due dates; the notification outbox.
     "disputes-deadlines-sweep": {"task": "disputes.tasks.deadlines_sweep", "schedule": 60.0},
     "creditsys-deliver-notifications": {"task": "creditsys.tasks.deliver_notifications", "schedule": 60.0},

@@ -25,3 +25,9 @@ def import_run(job_id: int) -> dict:
     with context.acting(actor="worker", channel="task"):
         job = services.import_job_run(job_id=job_id)
     return {"job": job.pk, "status": job.status, "rejected": job.rejected_count}
+
+
+@shared_task(name="registry.tasks.import_jobs_requeue")
+def import_jobs_requeue() -> list[int]:
+    with context.acting(actor="beat", channel="task"):
+        return services.import_jobs_requeue()

@@ -111,3 +111,30 @@ def test_template_has_national_headers():
     header = next(wb.worksheets[0].iter_rows(values_only=True))
     assert header[0] == "行政相对人名称" and "行政处罚决定书文号" in header and "失信程度" in header
     assert services.template_csv("license").decode("utf-8-sig").startswith("行政相对人名称,")
+
+
+def test_job_lost_by_the_broker_is_requeued_and_claimed_once(
+    clerk_a, penalty_input, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    content = _csv(_rows(penalty_input)[:2])
+    with mock.patch("registry.tasks.import_run.apply_async", side_effect=ConnectionError("redis down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            job = services.import_job_create(
+                user=clerk_a, kind="penalty", uploaded_file=SimpleUploadedFile("p.csv", content)
+            )
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.QUEUED  # the upload was kept; nothing was lost
+    assert services.import_jobs_requeue() == []  # too early: it may still be on its way
+    later = timezone.now() + timedelta(minutes=3)
+    with mock.patch("registry.tasks.import_run.apply_async") as send, django_capture_on_commit_callbacks(execute=True):
+        assert services.import_jobs_requeue(now=later) == [job.pk]
+    send.assert_called_once_with(args=(job.pk,), kwargs={})
+    done = services.import_job_run(job_id=job.pk)
+    assert done.status == ImportJob.Status.DONE and done.created_count == 2
+    # A duplicate delivery finds the job finished and does nothing.
+    assert services.import_job_run(job_id=job.pk).created_count == 2
+    assert services.import_jobs_requeue(now=later) == []

@@ -1,7 +1,7 @@
 """Registry services (every state change), one module per purpose, re-exported here."""
 
 from .commitments import CommitmentResult, commitment_set_status, commitment_sweep, commitment_upsert
-from .imports import import_job_create, import_job_run, template_csv, template_xlsx
+from .imports import import_job_create, import_job_run, import_jobs_requeue, template_csv, template_xlsx
 from .records import (
     UpsertResult,
     can_edit_record,
@@ -43,6 +43,7 @@ __all__ = [
     "department_allowed",
     "import_job_create",
     "import_job_run",
+    "import_jobs_requeue",
     "may_reveal_id_numbers",
     "penalty_publication_sweep",
     "record_correct",

@@ -14,11 +14,13 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from creditsys import audit, context
@@ -169,13 +171,40 @@ def _reason(kind: str, exc: ValidationError) -> str:
     return "；".join(parts)
 
 
+# A job "running" this long without finishing is taken to have lost its worker.
+STALE_RUNNING = timedelta(hours=1)
+# A queued job not picked up after this long was probably never sent (broker down): send it again.
+REQUEUE_AFTER = timedelta(minutes=2)
+
+
+def import_jobs_requeue(*, now=None) -> list[int]:
+    """Beat sweep: re-send jobs that were never picked up or whose worker died (idempotent)."""
+    from creditsys.queue import enqueue_after_commit
+
+    from ..tasks import import_run
+
+    now = now or timezone.now()
+    ids = list(
+        ImportJob.objects.filter(
+            Q(status=ImportJob.Status.QUEUED, created_at__lt=now - REQUEUE_AFTER)
+            | Q(status=ImportJob.Status.RUNNING, started_at__lt=now - STALE_RUNNING)
+        ).values_list("pk", flat=True)[:100]
+    )
+    for job_id in ids:
+        enqueue_after_commit(import_run, job_id)
+    return ids
+
+
 def import_job_run(*, job_id: int) -> ImportJob:
     """Run (or re-run) an import job. Safe to call twice: rows are idempotent upserts."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.status == ImportJob.Status.DONE:
-        return job
     path = Path(job.file.path)
-    ImportJob.objects.filter(pk=job.pk).update(
+    # Claim the job: a queued one, or a running one whose worker died (no progress for too long).
+    # A second delivery of the same task finds it claimed and returns.
+    claimable = Q(status=ImportJob.Status.QUEUED) | Q(
+        status=ImportJob.Status.RUNNING, started_at__lt=timezone.now() - STALE_RUNNING
+    )
+    claimed = ImportJob.objects.filter(claimable, pk=job.pk).update(
         status=ImportJob.Status.RUNNING,
         started_at=timezone.now(),
         total_rows=_count_rows(path),
@@ -186,6 +215,8 @@ def import_job_run(*, job_id: int) -> ImportJob:
         rejected_count=0,
     )
     job.refresh_from_db()
+    if not claimed:
+        return job
     user = job.created_by
     scope: Scope = scope_for_user(user) if user else Scope("import", job.department, (), False)
     counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0, "rejected": 0}
