@@ -22,6 +22,7 @@ from .forms import (
 )
 from .models import Subject, User
 from .scoping import allowed_regions, can_edit_subject, scope_for_user, visible_subjects
+from .workbench import home_panels
 
 
 def _visible_subject(request, pk) -> Subject:
@@ -43,6 +44,7 @@ def home(request):
         "my_events": AuditEvent.objects.filter(actor_id=request.user.pk).order_by("-id")[:8],
         "calendar": next_year_calendar_status(),
         "is_coordinator": scope.is_global or request.user.role == User.Role.COUNTY_COORDINATOR,
+        "panels": home_panels(user=request.user, scope=scope),
     }
     return render(request, "workbench/home.html", context)
 

@@ -7,7 +7,10 @@ class SanctionsConfig(AppConfig):
 
     def ready(self):
         from creditsys.workdays import calendar_changed
+        from registry.workbench import register_home_panel
 
-        from . import receivers
+        from . import panels, receivers
+
+        register_home_panel(panels.home_panel)
 
         calendar_changed.connect(receivers.recompute_provisional, dispatch_uid="sanctions-recompute-provisional")
