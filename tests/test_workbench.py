@@ -152,3 +152,9 @@ def test_demo_loader_is_idempotent():
     second = demo.load(subjects=12)
     assert set(second.values()) == {0}
     assert AuditEvent.objects.count() == events
+
+
+def test_home_shows_panels_from_every_app(web_a):
+    html = web_a.get("/workbench/").content.decode()
+    for text in ("联合奖惩", "待反馈的奖惩任务", "异议与信用修复", "核实中的异议", "未读消息"):
+        assert text in html
