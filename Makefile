@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTHON ?= python3
 
-.PHONY: run test lint format migrate demo bench clean
+.PHONY: run test lint format migrate demo bench bench-small clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+# Benchmark (SPEC §16) against PostgreSQL + Redis on 127.0.0.1: its own database creditsys_bench,
+# gunicorn + wrk (installed with apt-get when missing). Report: bench/out/report.md and report.json.
+bench: $(VENV)/.installed
+	$(PY) bench/run.py --mode full $(BENCH_ARGS)
+
+bench-small: $(VENV)/.installed
+	$(PY) bench/run.py --mode small $(BENCH_ARGS)
 
 clean:
 	rm -rf var staticfiles .pytest_cache

@@ -1,8 +1,10 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import health
+from .views import bench_floor, health
 
 api_v1 = [
     path("", include("registry.api.urls")),
@@ -32,3 +34,7 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("", include("publicity.urls")),
 ]
+
+if os.environ.get("BENCH_FLOOR") == "1":
+    # Benchmark only (bench/run.py): the bare-view floor the other endpoints are compared with.
+    urlpatterns.insert(0, path("bench/floor", bench_floor, name="bench-floor"))

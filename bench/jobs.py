@@ -1,0 +1,361 @@
+"""In-process measurements of the benchmark, one per subprocess (never imports locust or wrk).
+
+    python bench/jobs.py sqlfloor --kind check|search --pool FILE --concurrency 4 --duration 5
+    python bench/jobs.py import --rows 2000
+    python bench/jobs.py sweep
+    python bench/jobs.py explain
+
+Each prints one line ``BENCH_JSON {...}`` for ``bench/run.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditsys.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+
+
+def emit(data: dict) -> None:
+    print("BENCH_JSON " + json.dumps(data, ensure_ascii=False), flush=True)
+
+
+def db_url() -> str:
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgresql://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def percentiles(samples: list[float]) -> dict:
+    if not samples:
+        return {}
+    s = sorted(samples)
+
+    def p(q):
+        return s[min(len(s) - 1, int(q / 100 * len(s)))]
+
+    return {"p50_ms": p(50) * 1000, "p95_ms": p(95) * 1000, "p99_ms": p(99) * 1000, "max_ms": s[-1] * 1000}
+
+
+def rss_kb(field: str = "VmRSS") -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+class Capture:
+    """Every (sql, params) Django sends, in order."""
+
+    def __init__(self):
+        self.queries: list[tuple[str, tuple]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.queries.append((sql, tuple(params) if params else ()))
+        return execute(sql, params, many, context)
+
+
+# --- the SQL floor: the app's own queries replayed through psycopg ---------------------------------
+
+
+def capture_check(code: str) -> list:
+    from sanctions import selectors
+    from sanctions.selectors import MeasureCatalogue
+
+    catalogue = MeasureCatalogue.load()  # loaded once per request/batch by the service, not per code
+    cap = Capture()
+    with connection.execute_wrapper(cap):
+        selectors.check_answer(code, department_id=None, catalogue=catalogue)
+    return cap.queries
+
+
+def capture_search(query: str) -> list:
+    from django.core.paginator import Paginator
+
+    from publicity import selectors
+
+    cap = Capture()
+    with connection.execute_wrapper(cap):
+        page = Paginator(selectors.search(query), 20).get_page(1)
+        selectors.badges_for([s.pk for s in page])
+    return cap.queries
+
+
+def sqlfloor(kind: str, pool: Path, concurrency: int, duration: float, samples: int) -> None:
+    lines = [ln for ln in pool.read_text().splitlines() if ln.strip()][:samples]
+    ops = []
+    for line in lines:
+        q = parse_qs(urlsplit(line).query)
+        if kind == "check":
+            ops.append(capture_check(q["code"][0]))
+        else:
+            ops.append(capture_search(unquote(q["q"][0])))
+    nqueries = sum(len(o) for o in ops) / max(1, len(ops))
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + duration
+
+    def worker(k: int) -> None:
+        mine = []
+        with psycopg.connect(db_url(), autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
+            cur = conn.cursor()
+            i = k * 7919
+            while time.perf_counter() < deadline:
+                op = ops[i % len(ops)]
+                i += 1
+                t = time.perf_counter()
+                for sql, params in op:
+                    cur.execute(sql, params or None)
+                    if cur.description is not None:
+                        cur.fetchall()
+                mine.append(time.perf_counter() - t)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(concurrency)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    emit(
+        {
+            "kind": kind,
+            "operations": len(latencies),
+            "rps": len(latencies) / elapsed,
+            "queries_per_op": round(nqueries, 1),
+            "concurrency": concurrency,
+            **percentiles(latencies),
+        }
+    )
+
+
+# --- penalty import: rows/s and peak RSS ------------------------------------------------------------
+
+
+def write_import_file(path: Path, rows: int, run_tag: str) -> None:
+    from registry.models import Department, User
+    from registry.record_fields import PENALTY_COLUMNS
+
+    subjects = json.loads((OUT / "pools" / "import_subjects.json").read_text())
+    clerk_name = json.loads((OUT / "pools" / "generate.json").read_text())["clerk"]
+    dept: Department = User.objects.get(username=clerk_name).department
+    names = [n for n, _l, _r in PENALTY_COLUMNS]
+    category = {"organization": "法人及非法人组织", "individual_business": "个体工商户"}
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([label for _n, label, _r in PENALTY_COLUMNS])
+        for i in range(rows):
+            name, uscc, kind = subjects[i % len(subjects)]
+            severity = ("轻微", "一般", "严重")[i % 3]
+            day = f"2026-{1 + i % 10:02d}-{1 + i % 28:02d}"
+            row = {
+                "subject_name": name,
+                "subject_category": category.get(kind, "法人及非法人组织"),
+                "uscc": uscc,
+                "legal_representative": "张伟",
+                "document_number": f"林市监罚〔2026〕B{run_tag}-{i}号",
+                "violation_type": "未按规定公示年度报告",
+                "violation_facts": "当事人未按规定报送2025年度年度报告。",
+                "legal_basis": "《企业信息公示暂行条例》第十八条",
+                "categories": "警告；罚款",
+                "penalty_content": "警告，并处罚款人民币伍仟元整",
+                "fine_amount": "0.5",
+                "decision_date": day,
+                "penalty_valid_until": day,
+                "authority_name": dept.name,
+                "authority_uscc": dept.uscc,
+                "source_name": dept.name,
+                "source_uscc": dept.uscc,
+                "severity": severity,
+            }
+            w.writerow([row.get(n, "") for n in names])
+
+
+def run_import(rows: int) -> None:
+    from django.core.files import File
+
+    from registry.models import ImportJob, User
+    from registry.services import import_job_run
+
+    tag = f"{int(time.time())}-{rows}"
+    path = OUT / f"import-{rows}.csv"
+    write_import_file(path, rows, tag)
+    clerk_name = json.loads((OUT / "pools" / "generate.json").read_text())["clerk"]
+    user = User.objects.get(username=clerk_name)
+    job = ImportJob(kind="penalty", original_name=path.name, department=user.department, created_by=user)
+    with path.open("rb") as fh:
+        job.file.save(path.name, File(fh), save=False)
+    job.save()
+    before = rss_kb("VmRSS")
+    t = time.perf_counter()
+    job = import_job_run(job_id=job.pk)
+    elapsed = time.perf_counter() - t
+    emit(
+        {
+            "rows": rows,
+            "status": job.status,
+            "message": job.message,
+            "created": job.created_count,
+            "rejected": job.rejected_count,
+            "seconds": elapsed,
+            "rows_per_s": rows / elapsed,
+            "file_bytes": path.stat().st_size,
+            "rss_before_mb": before / 1024,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
+
+
+# --- deadline sweep: O(due), not O(pending) ----------------------------------------------------------
+
+
+def sweep() -> None:
+    from django.utils import timezone
+
+    from disputes.models import Objection
+    from disputes.services import deadlines_sweep
+
+    today = timezone.localdate()
+    pending = Objection.objects.filter(next_action_on__isnull=False).count()
+    due = Objection.objects.filter(next_action_on__lte=today).count()
+    cap = Capture()
+    with connection.execute_wrapper(cap):
+        list(
+            Objection.objects.filter(next_action_on__lte=today)
+            .order_by("next_action_on", "pk")
+            .values_list("pk", flat=True)[:500]
+        )
+    sql, params = cap.queries[0]
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        plan = "\n".join(r[0] for r in cur.fetchall())
+    t = time.perf_counter()
+    fired = checked = 0
+    rounds = 0
+    while rounds < 100:
+        rounds += 1
+        counts = deadlines_sweep(today=today, limit=500)
+        fired += counts["fired"]
+        checked += counts["checked"]
+        if counts["checked"] == 0:
+            break
+    busy = time.perf_counter() - t
+    empties = []
+    for _ in range(5):
+        t = time.perf_counter()
+        deadlines_sweep(today=today, limit=500)
+        empties.append(time.perf_counter() - t)
+    emit(
+        {
+            "pending": pending,
+            "due": due,
+            "fired": fired,
+            "checked": checked,
+            "sweep_seconds": busy,
+            "ms_per_due_item": busy * 1000 / max(1, checked),
+            "empty_sweep_ms": sorted(empties)[len(empties) // 2] * 1000,
+            "due_query_plan": plan,
+        }
+    )
+
+
+# --- EXPLAIN evidence ----------------------------------------------------------------------------------
+
+
+def explain() -> None:
+    pools = OUT / "pools"
+    sections = []
+
+    def first(name: str, n: int = 1) -> list[str]:
+        return [ln for ln in (pools / name).read_text().splitlines() if ln.strip()][:n]
+
+    listed_code = None
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT s.uscc FROM sanctions_listentry e JOIN registry_subject s ON s.id = e.subject_id "
+            "WHERE e.status = 'published' AND s.uscc IS NOT NULL LIMIT 1"
+        )
+        row = cur.fetchone()
+        listed_code = row[0] if row else None
+    cases = []
+    if listed_code:
+        cases.append(("check (listed organisation)", capture_check(listed_code)))
+    for name, label in (
+        ("search_1.txt", "search 1 character"),
+        ("search_2.txt", "search 2 characters"),
+        ("search_3.txt", "search 3+ characters"),
+        ("search_code.txt", "search by code"),
+    ):
+        line = first(name)[0]
+        q = unquote(parse_qs(urlsplit(line).query)["q"][0])
+        cases.append((f"{label}: {q}", capture_search(q)))
+    used: dict[str, list[str]] = {}
+    with connection.cursor() as cur:
+        for label, queries in cases:
+            sections.append(f"## {label}\n")
+            names = []
+            for sql, params in queries:
+                if not sql.lstrip().upper().startswith("SELECT"):
+                    continue
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                plan = "\n".join(r[0] for r in cur.fetchall())
+                sections.append(f"```sql\n{cur.mogrify(sql, params) if hasattr(cur, 'mogrify') else sql}\n```\n")
+                sections.append(f"```\n{plan}\n```\n")
+                for ln in plan.splitlines():
+                    for marker in ("Index Scan using ", "Index Only Scan using ", "Bitmap Index Scan on "):
+                        if marker in ln:
+                            names.append(ln.split(marker)[1].split()[0])
+                    if "Seq Scan on " in ln:
+                        names.append("SEQ SCAN " + ln.split("Seq Scan on ")[1].split()[0])
+            used[label] = sorted(set(names))
+    (OUT / "explain.md").write_text("# EXPLAIN (ANALYZE, BUFFERS) of the measured queries\n\n" + "\n".join(sections))
+    emit({"indexes": used})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("sqlfloor")
+    p.add_argument("--kind", choices=["check", "search"], required=True)
+    p.add_argument("--pool", type=Path, required=True)
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--duration", type=float, default=5)
+    p.add_argument("--samples", type=int, default=200)
+    p = sub.add_parser("import")
+    p.add_argument("--rows", type=int, required=True)
+    sub.add_parser("sweep")
+    sub.add_parser("explain")
+    args = parser.parse_args()
+    if args.cmd == "sqlfloor":
+        sqlfloor(args.kind, args.pool, args.concurrency, args.duration, args.samples)
+    elif args.cmd == "import":
+        run_import(args.rows)
+    elif args.cmd == "sweep":
+        sweep()
+    else:
+        explain()
+
+
+if __name__ == "__main__":
+    main()
