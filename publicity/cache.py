@@ -12,6 +12,7 @@ import hashlib
 import time
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 
@@ -28,8 +29,18 @@ def current_version() -> int:
     return version
 
 
-def invalidate(*args, **kwargs) -> None:
+def _bump() -> None:
     cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def invalidate(*args, **kwargs) -> None:
+    """Bump the version once the change commits, once per transaction however many rows changed."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _bump()
+        return
+    if not any(item[1] is _bump for item in connection.run_on_commit):
+        transaction.on_commit(_bump)
 
 
 def public_page(view):

@@ -174,11 +174,12 @@ def test_report_download(client, company):
     assert CreditReport.objects.filter(number=response["X-Report-Number"]).exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_public_pages_are_cached_and_invalidated_on_change(client, company, add_penalty):
     url = f"/subjects/{company.pk}/"
     client.get(url)
     assert client.get(url)["X-Cache"] == "hit"
-    add_penalty("林市监罚〔2026〕201号")
+    add_penalty("林市监罚〔2026〕201号")  # commits: the version is bumped on commit
     fresh = client.get(url)
     assert "X-Cache" not in fresh and "林市监罚〔2026〕201号" in fresh.content.decode()
 
@@ -317,3 +318,17 @@ def test_minor_penalties_follow_the_profile(client, company, add_penalty, monkey
     shown = {p.document_number for p in selectors.subject_profile(company)["penalties"]}
     assert "林市监罚〔2026〕402号" in shown and "林市监罚〔2026〕403号" not in shown
     assert recent.publish_until <= recent.decision_date + timedelta(days=92) and old.pk
+
+
+def test_cache_version_bumps_once_per_transaction(django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from publicity import cache
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        before = cache.current_version()
+        for _ in range(3):
+            cache.invalidate()
+        assert cache.current_version() == before  # nothing visible before commit
+    assert len(callbacks) == 1
+    assert cache.current_version() != before

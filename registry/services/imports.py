@@ -33,7 +33,8 @@ from .records import CREATED, UNCHANGED, UPDATED, record_upsert
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
-PROGRESS_EVERY = 100
+# Rows per transaction; progress is stored after each chunk.
+CHUNK_ROWS = 200
 KEEP_ERRORS = 200
 
 
@@ -195,6 +196,18 @@ def import_jobs_requeue(*, now=None) -> list[int]:
     return ids
 
 
+def _chunks(rows, size: int):
+    """Lists of up to ``size`` rows from a (streamed) iterator, without reading ahead further."""
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def import_job_run(*, job_id: int) -> ImportJob:
     """Run (or re-run) an import job. Safe to call twice: rows are idempotent upserts."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
@@ -230,38 +243,47 @@ def import_job_run(*, job_id: int) -> ImportJob:
     actor = f"import:{user.username}" if user else "import"
     try:
         with context.acting(actor=actor, actor_id=user.pk if user else None, channel="task"):
-            for number, data, _raw in _rows_from_sheet(_open_rows(path), job.kind):
-                processed += 1
-                key = (
-                    normalize_code(str(data.get("authority_uscc") or "")),
-                    str(data.get("document_number") or "").strip(),
-                )
-                try:
-                    if key[1] and key in seen:
-                        raise ValidationError({"document_number": [f"与文件第{seen[key]}行的文书号重复。"]})
-                    if key[1]:
-                        seen[key] = number
-                    with transaction.atomic():
-                        result = record_upsert(
-                            scope=scope, kind=job.kind, data=data, reason=f"批量导入：{job.original_name}"
+            rows = _rows_from_sheet(_open_rows(path), job.kind)
+            # Rows are committed in chunks (one transaction, a savepoint per row): a rejected row
+            # rolls back alone, and the database is not asked to flush a commit for every row.
+            for chunk in _chunks(rows, CHUNK_ROWS):
+                chunk_counts = dict.fromkeys(counts, 0)
+                with transaction.atomic():
+                    for number, data, _raw in chunk:
+                        key = (
+                            normalize_code(str(data.get("authority_uscc") or "")),
+                            str(data.get("document_number") or "").strip(),
                         )
-                    counts[result.outcome] += 1
-                except (ValidationError, PermissionDenied) as exc:
-                    if isinstance(exc, PermissionDenied):
-                        exc = ValidationError(str(exc))
-                    counts["rejected"] += 1
-                    reason = _reason(job.kind, exc)
-                    writer.writerow([number, reason, *["" if data.get(n) is None else data.get(n) for n in order]])
-                    if len(kept_errors) < KEEP_ERRORS:
-                        kept_errors.append({"row": number, "document_number": key[1], "reason": reason})
-                if processed % PROGRESS_EVERY == 0:
-                    ImportJob.objects.filter(pk=job.pk).update(
-                        processed_rows=processed,
-                        created_count=counts[CREATED],
-                        updated_count=counts[UPDATED],
-                        unchanged_count=counts[UNCHANGED],
-                        rejected_count=counts["rejected"],
-                    )
+                        try:
+                            if key[1] and key in seen:
+                                raise ValidationError({"document_number": [f"与文件第{seen[key]}行的文书号重复。"]})
+                            if key[1]:
+                                seen[key] = number
+                            with transaction.atomic():
+                                result = record_upsert(
+                                    scope=scope, kind=job.kind, data=data, reason=f"批量导入：{job.original_name}"
+                                )
+                            chunk_counts[result.outcome] += 1
+                        except (ValidationError, PermissionDenied) as exc:
+                            if isinstance(exc, PermissionDenied):
+                                exc = ValidationError(str(exc))
+                            chunk_counts["rejected"] += 1
+                            reason = _reason(job.kind, exc)
+                            writer.writerow(
+                                [number, reason, *["" if data.get(n) is None else data.get(n) for n in order]]
+                            )
+                            if len(kept_errors) < KEEP_ERRORS:
+                                kept_errors.append({"row": number, "document_number": key[1], "reason": reason})
+                processed += len(chunk)
+                for name, value in chunk_counts.items():
+                    counts[name] += value
+                ImportJob.objects.filter(pk=job.pk).update(
+                    processed_rows=processed,
+                    created_count=counts[CREATED],
+                    updated_count=counts[UPDATED],
+                    unchanged_count=counts[UNCHANGED],
+                    rejected_count=counts["rejected"],
+                )
     except ValidationError as exc:
         job.status, job.message = ImportJob.Status.FAILED, _reason(job.kind, exc)
     except Exception as exc:  # noqa: BLE001 — a broken file must end the job visibly, never hang it
