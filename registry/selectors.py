@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Length
 
 from creditsys import crypto
@@ -35,12 +35,68 @@ def subject_by_code(code: str, queryset: QuerySet | None = None) -> Subject | No
     return qs.filter(pk__in=subject_ids).first()
 
 
-def subject_search(query: str, queryset: QuerySet | None = None) -> QuerySet:
+def subjects_by_codes(codes, queryset: QuerySet | None = None) -> dict[str, Subject | None]:
+    """``subject_by_code`` for many codes at once, in at most two queries whatever their number.
+
+    Same answer per code as ``subject_by_code``: the USCC reading before the ID-number reading, and
+    secondary codes (old registration numbers) only for codes that are neither.
+    """
+    qs = Subject.objects.all() if queryset is None else queryset
+    readings = {code: classify_code(code) for code in codes}
+    hmac_of: dict[str, str] = {}
+    usccs: set[str] = set()
+    for found in readings.values():
+        for kind, value in found:
+            if kind == "uscc":
+                usccs.add(value)
+            elif value not in hmac_of:
+                hmac_of[value] = crypto.lookup_hmac(value)
+    by_uscc: dict[str, Subject] = {}
+    by_hmac: dict[str, Subject] = {}
+    if usccs or hmac_of:
+        for subject in qs.filter(Q(uscc__in=usccs) | Q(id_number_hmac__in=list(hmac_of.values()))):
+            if subject.uscc:
+                by_uscc[subject.uscc] = subject
+            if subject.id_number_hmac:
+                by_hmac[subject.id_number_hmac] = subject
+    secondary = {code: normalize_code(code) for code, found in readings.items() if not found}
+    by_secondary: dict[str, Subject] = {}
+    wanted = {v for v in secondary.values() if v}
+    if wanted:
+        rows = SubjectCode.objects.filter(value__in=wanted).values_list("value", "subject_id")
+        ids_of: dict[str, set[int]] = {}
+        for value, subject_id in rows:
+            ids_of.setdefault(value, set()).add(subject_id)
+        subjects = {s.pk: s for s in qs.filter(pk__in={i for ids in ids_of.values() for i in ids})}
+        for value, ids in ids_of.items():
+            candidates = sorted((subjects[i] for i in ids if i in subjects), key=lambda s: (s.name, s.pk))
+            if candidates:  # .first() in the model's ordering (name, pk), as subject_by_code
+                by_secondary[value] = candidates[0]
+    result: dict[str, Subject | None] = {}
+    for code, found in readings.items():
+        subject = None
+        for kind, value in found:
+            subject = by_uscc.get(value) if kind == "uscc" else by_hmac.get(hmac_of[value])
+            if subject is not None:
+                break
+        if not found:
+            subject = by_secondary.get(secondary[code])
+        result[code] = subject
+    return result
+
+
+def subject_search(query: str, queryset: QuerySet | None = None, *, limit: int | None = None) -> QuerySet:
     """Subjects whose current or former name contains the query, or whose code is the query.
 
     On PostgreSQL the filter is ``name_grams @> ARRAY[...]`` on a GIN index, for queries of any
     length (one character included); longer queries are then re-checked with a substring test on
     the few rows the index returns. Results rank exact names first, then prefixes, then shorter.
+
+    With ``limit`` (the public site), a query matching more than ``limit`` subjects (a common
+    character matches a fifth of a city's register) ranks only the exact names and the first
+    ``limit + 1`` matches in id order — found by walking the primary key or the n-gram index,
+    whichever the planner prefers, so the cost is bounded by ``limit`` instead of by the number of
+    matches; the caller tells the user to refine the query.
     """
     qs = Subject.objects.all() if queryset is None else queryset
     query = (query or "").strip()
@@ -56,10 +112,13 @@ def subject_search(query: str, queryset: QuerySet | None = None) -> QuerySet:
     if not core:
         return qs.none()
     grams = query_grams(core)
-    qs = qs.filter(name_grams__contains_all=grams)
+    matching = qs.filter(name_grams__contains_all=grams)
     if len(core) > 2 or connection.vendor != "postgresql":
-        qs = qs.filter(search_text__contains=core)
-    return qs.annotate(
+        matching = matching.filter(search_text__contains=core)
+    if limit is not None:
+        first = matching.order_by("pk").values("pk")[: limit + 1]
+        matching = qs.filter(Q(pk__in=first) | Q(name=query))
+    return matching.annotate(
         rank=Case(
             When(name=query, then=Value(0)),
             When(search_text__startswith=core, then=Value(1)),
@@ -87,6 +146,13 @@ def _adverse_querysets(subject, since):
         subject=subject, status=Commitment.Status.UNKEPT, due_date__gte=since
     ).order_by("-due_date", "-pk")
     return penalties, commitments
+
+
+def with_adverse_flags(queryset: QuerySet, *, since: date) -> QuerySet:
+    """Subjects annotated with ``adverse_penalty`` / ``adverse_commitment``: the rule of
+    ``has_adverse_records`` evaluated in the same query, for many subjects at once."""
+    penalties, commitments = _adverse_querysets(OuterRef("pk"), since)
+    return queryset.annotate(adverse_penalty=Exists(penalties), adverse_commitment=Exists(commitments))
 
 
 def has_adverse_records(subject, *, since: date) -> bool:

@@ -7,17 +7,25 @@ The matching rule "which published measures apply to this entry" lives here once
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from creditsys.policy import Period, Unit, get_profile
 from registry.models import Subject
 from registry.scoping import Scope
-from registry.selectors import adverse_records, has_adverse_records  # penalties and commitments (registry)
+from registry.selectors import (  # penalties and commitments (registry)
+    adverse_records,
+    has_adverse_records,
+    subjects_by_codes,
+    with_adverse_flags,
+)
 from registry.validators import classify_code, mask_id_number, normalize_code
 
 from .models import LIST_TYPE_SHORT, ChangeEvent, CheckLog, EnforcementTask, ListEntry, ListType, Measure
@@ -137,6 +145,55 @@ class MeasureCatalogue:
         )
         return cls(list(qs))
 
+    @classmethod
+    def current(cls) -> MeasureCatalogue:
+        """The catalogue, memoised per process while the shared catalogue version is unchanged.
+
+        Any change of a measure, memorandum or department bumps the version (``catalogue_changed``),
+        so every process reloads at its next check. Without the shared cache: loaded per call.
+        """
+        version = _catalogue_version()
+        if version is not None and _catalogue_memo[0] == version:
+            return _catalogue_memo[1]
+        catalogue = cls.load()
+        if version is not None:
+            _catalogue_memo[:] = [version, catalogue]
+        return catalogue
+
+
+CATALOGUE_VERSION_KEY = "sanctions:catalogue-version"
+_catalogue_memo: list = [None, None]  # [version, MeasureCatalogue]
+
+
+def _catalogue_version():
+    try:
+        version = cache.get(CATALOGUE_VERSION_KEY)
+        if version is None:
+            cache.add(CATALOGUE_VERSION_KEY, time.time_ns(), timeout=None)
+            version = cache.get(CATALOGUE_VERSION_KEY)
+        return version
+    except Exception:  # noqa: BLE001 — cache down: answer from the database, never fail the check
+        logger.warning("catalogue version unavailable (cache down): loading the catalogue per call")
+        return None
+
+
+def _bump_catalogue() -> None:
+    _catalogue_memo[:] = [None, None]
+    try:
+        cache.set(CATALOGUE_VERSION_KEY, time.time_ns(), timeout=None)
+    except Exception:  # noqa: BLE001
+        logger.warning("could not bump the catalogue version (cache down)")
+
+
+def catalogue_changed(*args, **kwargs) -> None:
+    """Measures, memoranda or departments changed: forget memoised catalogues everywhere.
+
+    Bumped at once (this process and tests) and again after commit, so that a process that read
+    the new version before the change was committed cannot keep the old catalogue under it.
+    """
+    _bump_catalogue()
+    transaction.on_commit(_bump_catalogue)
+
 
 def subject_target(entry: ListEntry) -> str:
     if entry.source_entry_id:
@@ -245,35 +302,95 @@ def check_answer(
     or city-wide caller without a department sees all, each marked with its departments). Never
     raises for bad input: invalid and unknown codes get a clear answer.
     """
-    on = on or today()
-    catalogue = catalogue or MeasureCatalogue.load()
-    raw = (code or "").strip()
-    masked = mask_code(raw)
-    answer = {
-        "code": masked,
-        "valid_code": True,
-        "found": False,
-        "subject": None,
-        "entries": [],
-        "measures": [],
-        "incentives": [],
-        "trustworthy": False,
-        "message": "",
-    }
-    normalized = normalize_code(raw)
-    if not normalized or len(normalized) > 40:
-        answer.update(valid_code=False, message="代码为空或格式无效：请填写18位统一社会信用代码或身份证号码。")
-        return answer
-    from registry.selectors import subject_by_code
+    return check_answers([code], department_id=department_id, on=on, catalogue=catalogue)[0][0]
 
-    readings = classify_code(raw)
-    if not readings and len(normalized) == 18:
-        answer.update(valid_code=False, message="代码校验位错误：不是有效的统一社会信用代码或身份证号码，请核对。")
-        return answer
-    subject = subject_by_code(raw)
+
+def check_answers(
+    codes: list[str],
+    *,
+    department_id: int | None,
+    on: date | None = None,
+    catalogue: MeasureCatalogue | None = None,
+) -> list[tuple[dict, Subject | None]]:
+    """``check_answer`` for many codes, with the subject found for each (or None).
+
+    A fixed number of queries whatever the number of codes (no query per code): the subjects with
+    their adverse-record flags in one query, their list entries in another.
+    """
+    on = on or today()
+    catalogue = catalogue or MeasureCatalogue.current()
+    answers: list[dict] = []
+    raws: list[str | None] = []
+    for code in codes:
+        raw = (code or "").strip()
+        answer = {
+            "code": mask_code(raw),
+            "valid_code": True,
+            "found": False,
+            "subject": None,
+            "entries": [],
+            "measures": [],
+            "incentives": [],
+            "trustworthy": False,
+            "message": "",
+        }
+        answers.append(answer)
+        raws.append(None)
+        normalized = normalize_code(raw)
+        if not normalized or len(normalized) > 40:
+            answer.update(valid_code=False, message="代码为空或格式无效：请填写18位统一社会信用代码或身份证号码。")
+            continue
+        if not classify_code(raw) and len(normalized) == 18:
+            answer.update(valid_code=False, message="代码校验位错误：不是有效的统一社会信用代码或身份证号码，请核对。")
+            continue
+        raws[-1] = raw
+    since = on - relativedelta(years=get_profile().trustworthy_clean_years)
+    wanted = {raw for raw in raws if raw is not None}
+    subjects = subjects_by_codes(wanted, with_adverse_flags(Subject.objects.all(), since=since)) if wanted else {}
+    found_ids = {s.pk for s in subjects.values() if s is not None}
+    published: dict[int, list[ListEntry]] = {}
+    removed_adverse: set[int] = set()
+    if found_ids:
+        rows = (
+            ListEntry.objects.filter(subject_id__in=found_ids)
+            .filter(
+                Q(status=ListEntry.Status.PUBLISHED)
+                | Q(
+                    status=ListEntry.Status.REMOVED,
+                    list_type__in=ADVERSE_LIST_TYPES,
+                    removed_at__date__gte=since,
+                )
+            )
+            .select_related("subject", "initiating_department", "source_entry__subject")
+            .order_by("list_type", "decision_date", "pk")
+        )
+        for entry in rows:
+            if entry.status == ListEntry.Status.PUBLISHED:
+                published.setdefault(entry.subject_id, []).append(entry)
+            else:
+                removed_adverse.add(entry.subject_id)
+    results = []
+    for answer, raw in zip(answers, raws, strict=True):
+        subject = subjects.get(raw) if raw is not None else None
+        if raw is not None:
+            _fill_answer(
+                answer,
+                subject,
+                published.get(subject.pk, []) if subject else [],
+                clean=subject is not None
+                and subject.pk not in removed_adverse
+                and not (subject.adverse_penalty or subject.adverse_commitment),
+                department_id=department_id,
+                catalogue=catalogue,
+            )
+        results.append((answer, subject))
+    return results
+
+
+def _fill_answer(answer: dict, subject, entries, *, clean: bool, department_id, catalogue) -> None:
     if subject is None:
         answer["message"] = "未找到该代码对应的信用主体：本系统无该主体的名单记录，可依法办理。"
-        return answer
+        return
     answer["found"] = True
     answer["subject"] = {
         "name": subject.name,
@@ -281,11 +398,6 @@ def check_answer(
         "kind_display": subject.get_kind_display(),
         "code": subject.code,
     }
-    entries = list(
-        ListEntry.objects.filter(subject=subject, status=ListEntry.Status.PUBLISHED)
-        .select_related("subject", "initiating_department", "source_entry__subject")
-        .order_by("list_type", "decision_date", "pk")
-    )
     for entry in entries:
         answer["entries"].append(_entry_row(entry))
         for measure in measures_for_entry(entry, catalogue):
@@ -294,7 +406,8 @@ def check_answer(
                 continue
             (answer["incentives"] if measure.kind == Measure.Kind.INCENTIVE else answer["measures"]).append(row)
     has_red = any(e.list_type == ListType.RED for e in entries)
-    trustworthy = not any(e.list_type in ADVERSE_LIST_TYPES for e in entries) and is_trustworthy(subject, on=on)
+    # is_trustworthy(): no adverse entry now, none removed in the clean period, no adverse record.
+    trustworthy = clean and not any(e.list_type in ADVERSE_LIST_TYPES for e in entries)
     answer["trustworthy"] = trustworthy
     if trustworthy and not has_red:
         years = get_profile().trustworthy_clean_years
@@ -323,7 +436,6 @@ def check_answer(
                     }
                 )
     answer["message"] = summarize(answer)
-    return answer
 
 
 def summarize(answer: dict) -> str:

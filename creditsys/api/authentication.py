@@ -46,7 +46,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         pieces = key.split("_", 2)
         if len(pieces) != 3 or pieces[0] != KEY_PREFIX:
             raise exceptions.AuthenticationFailed("API 密钥无效。")
-        client = api_client_model().objects.select_related("department", "region").filter(key_prefix=pieces[1]).first()
+        client = (
+            api_client_model()
+            .objects.select_related("department__region", "region")
+            .filter(key_prefix=pieces[1])
+            .first()
+        )
         if client is None or not hmac.compare_digest(client.key_hash, hash_key(key)):
             raise exceptions.AuthenticationFailed("API 密钥无效。")
         if not client.is_active:

@@ -1,0 +1,153 @@
+"""Query counts per endpoint are pinned (no N+1): a batch of many codes costs what a batch of three costs.
+
+Also: the batch check answers exactly what single checks answer, and the per-process memo of the
+measure catalogue never serves a catalogue older than the last change.
+"""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from registry.demo import make_uscc
+from registry.models import Subject, SubjectCode
+from sanctions import selectors, services
+
+from .conftest import GLOBAL_SCOPE
+from .sanctions_fixtures import *  # noqa: F403  (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def listed(make_subject, make_measure, make_entry, dept_a, dept_b):
+    """Organisations on the black, focus and red lists, a listed person, a clean subject, an old code."""
+    make_measure("P-A", departments=[dept_a])
+    make_measure("P-B", departments=[dept_b], list_types=("black", "focus"))
+    make_measure("I-A", departments=[dept_a], kind="incentive", list_types=("red",), national_class=None)
+    make_measure(
+        "I-CLEAN",
+        departments=[dept_a],
+        kind="incentive",
+        list_types=("red",),
+        national_class=None,
+        for_clean_record=True,
+    )
+    subjects = []
+    for i, list_type in enumerate(["black", "focus", "red", "black"]):
+        subject = make_subject(f"林芝{i}号建筑工程有限公司")
+        make_entry(subject, list_type)
+        subjects.append(subject)
+    person = make_subject("次仁扎西", kind=Subject.Kind.NATURAL_PERSON)
+    make_entry(person, "black", category="legal_obligation")
+    clean = make_subject("林芝守信商贸有限公司")
+    SubjectCode.objects.create(subject=clean, kind="business_registration", value="540400200012345")
+    return subjects, person, clean
+
+
+def _codes(listed, n):
+    subjects, person, clean = listed
+    person_id = person.reveal_id_number()
+    base = [s.uscc for s in subjects] + [person_id, clean.uscc, "540400200012345", make_uscc("9", "1", "540400", 77)]
+    base += ["", "91540400MA6T00000X", "不是代码"]
+    return (base * (n // len(base) + 1))[:n]
+
+
+def _count(fn, *, reads_only=False) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    queries = [q["sql"] for q in ctx.captured_queries]
+    if reads_only:  # SQLite splits a bulk INSERT by its parameter limit; PostgreSQL sends one
+        queries = [q for q in queries if q.startswith("SELECT")]
+    return len(queries)
+
+
+def test_batch_answers_equal_single_answers(listed, dept_a):
+    codes = _codes(listed, 11)
+    batch = [a for a, _s in selectors.check_answers(codes, department_id=dept_a.pk, on=date(2026, 3, 2))]
+    single = [selectors.check_answer(c, department_id=dept_a.pk, on=date(2026, 3, 2)) for c in codes]
+    assert batch == single
+    found = [a["found"] for a in batch]
+    assert found == [True] * 7 + [False] * 4
+    assert [a["valid_code"] for a in batch[-3:]] == [False, False, True]  # free text: looked up as an old code
+    assert batch[0]["measures"] and batch[6]["trustworthy"] is True and batch[0]["trustworthy"] is False
+    assert [i["code"] for i in batch[5]["incentives"]] == ["I-CLEAN"]  # the clean subject
+
+
+def test_check_queries_do_not_grow_with_the_batch(listed, dept_a, make_api_client):
+    api, _client = make_api_client(department=dept_a)
+    api.post("/api/v1/check/batch/", {"matter": "预热", "codes": _codes(listed, 3)}, format="json")  # warm caches
+
+    def batch(n):
+        r = api.post("/api/v1/check/batch/", {"matter": "政府采购", "codes": _codes(listed, n)}, format="json")
+        assert r.status_code == 200 and r.json()["count"] == n
+
+    few, many = _count(lambda: batch(11), reads_only=True), _count(lambda: batch(300), reads_only=True)
+    assert many == few
+    assert many <= 5  # API key, subjects with their flags, old codes and their subjects, list entries
+
+
+def test_single_check_query_count(listed, dept_a, make_api_client, django_assert_max_num_queries):
+    api, _client = make_api_client(department=dept_a)
+    code = listed[0][0].uscc
+    api.get("/api/v1/check/", {"code": code, "matter": "预热"})
+    with django_assert_max_num_queries(7):
+        r = api.get("/api/v1/check/", {"code": code, "matter": "行政许可"})
+    assert r.status_code == 200 and r.json()["found"] is True
+
+
+def test_catalogue_memo_follows_publish_and_retire(listed, dept_a, make_measure):
+    subjects, _person, _clean = listed
+    code = subjects[0].uscc
+    first = selectors.check_answer(code, department_id=dept_a.pk)
+    assert [m["code"] for m in first["measures"]] == ["P-A"]
+    new = make_measure("P-A2", departments=[dept_a])
+    assert [m["code"] for m in selectors.check_answer(code, department_id=dept_a.pk)["measures"]] == ["P-A", "P-A2"]
+    services.measure_retire(scope=GLOBAL_SCOPE, measure=new, reason="测试废止")
+    assert [m["code"] for m in selectors.check_answer(code, department_id=dept_a.pk)["measures"]] == ["P-A"]
+
+
+def test_catalogue_memo_is_reused_between_checks(listed, dept_a):
+    code = listed[0][0].uscc
+    selectors.check_answer(code, department_id=dept_a.pk)
+    again = _count(lambda: selectors.check_answer(code, department_id=dept_a.pk))
+    assert again == 2  # subjects with their flags, entries: no catalogue queries
+
+
+# --- public search and profile ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_names(make_subject):
+    return [make_subject(f"林芝雪域{i}号商贸有限公司") for i in range(6)]
+
+
+def test_capped_search_ranks_exact_names_and_bounds_the_rest(many_names, make_subject):
+    from registry.selectors import subject_search
+
+    exact = make_subject("雪域")  # the newest: outside the first matches in id order
+    names = list(subject_search("雪域", limit=3).values_list("name", flat=True))
+    assert names[0] == "雪域" and len(names) == 5  # the exact name + the first limit + 1 matches
+    assert exact.name not in names[1:]
+    assert len(list(subject_search("雪域").values_list("pk", flat=True))) == 7  # uncapped: all
+
+
+def test_public_search_says_when_there_are_more(many_names, client, monkeypatch, django_assert_max_num_queries):
+    from publicity import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_LIMIT", 4)
+    with django_assert_max_num_queries(6):  # count, page, badges (entries, objections), version/rate limit
+        r = client.get("/search/", {"q": "雪"})
+    text = r.content.decode()
+    assert r.status_code == 200 and "超过 4 个" in text and text.count('class="result"') == 4
+    monkeypatch.setattr(selectors, "SEARCH_LIMIT", 50)
+    r = client.get("/search/", {"q": "雪域"})
+    assert "（6 个）" in r.content.decode()
+
+
+def test_profile_page_query_count(listed, client, django_assert_max_num_queries):
+    subject = listed[0][0]
+    with django_assert_max_num_queries(10):
+        r = client.get(f"/subjects/{subject.pk}/")
+    assert r.status_code == 200
