@@ -115,9 +115,9 @@ def objection_marks(subject) -> dict[str, set[int]]:
 def subjects_with_open_objections(subject_ids) -> set[int]:
     """Which of these subjects have an objection being verified (search-result badges, one query)."""
     return set(
-        Objection.objects.filter(subject_id__in=list(subject_ids), status=Objection.Status.OPEN).values_list(
-            "subject_id", flat=True
-        )
+        Objection.objects.filter(subject_id__in=list(subject_ids), status=Objection.Status.OPEN)
+        .order_by()
+        .values_list("subject_id", flat=True)
     )
 
 

@@ -65,13 +65,19 @@ def publicly_visible_subjects(on: date | None = None) -> QuerySet:
     return Subject.objects.filter(~Q(kind=Subject.Kind.NATURAL_PERSON) | Q(pk__in=listed_people))
 
 
+# The public search ranks at most this many matches (plus exact names): a one-character query
+# matches a fifth of a city's register, and counting or sorting all of them is what made it slow.
+SEARCH_LIMIT = 200
+
+
 def search(query: str) -> QuerySet:
     """Public search: fuzzy by name (the registry's n-gram index) or exact by USCC.
 
-    Natural persons are never found by name or ID number on the public site.
+    Natural persons are never found by name or ID number on the public site. At most
+    ``SEARCH_LIMIT + 1`` results: more than ``SEARCH_LIMIT`` means "refine the query".
     """
     qs = Subject.objects.exclude(kind=Subject.Kind.NATURAL_PERSON).select_related("region")
-    return registry_selectors.subject_search(query, qs)
+    return registry_selectors.subject_search(query, qs, limit=SEARCH_LIMIT)[: SEARCH_LIMIT + 1]
 
 
 def badges_for(subject_ids: list[int], on: date | None = None) -> dict[int, list[tuple[str, str]]]:

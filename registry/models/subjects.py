@@ -181,7 +181,11 @@ class Subject(models.Model):
         verbose_name = "信用主体"
         verbose_name_plural = "信用主体"
         ordering = ["name", "pk"]
-        indexes = [models.Index(fields=["region", "kind"], name="subject_region_kind_idx")]
+        indexes = [
+            models.Index(fields=["region", "kind"], name="subject_region_kind_idx"),
+            # Exact-name matches of the public search (ranked first even when the result is capped).
+            models.Index(fields=["name"], name="subject_name_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="natural_person") | Q(id_number_hmac__isnull=False),
