@@ -590,7 +590,7 @@ def load_objections(url: str, sizes: dict) -> None:
             cur.execute(f'DROP INDEX "{name}"')
     total = pending + due
     inner = (
-        f"FROM (SELECT g, {lo} + (g * 7919) % ({hi} - {lo} + 1) AS pid FROM generate_series(1, {total}) g) x "
+        f"FROM (SELECT g, {lo} + (g::bigint * 7919) % ({hi} - {lo} + 1) AS pid FROM generate_series(1, {total}) g) x "
         "JOIN registry_penaltyrecord p ON p.id = x.pid"
     )
     remind = f"CASE WHEN x.g <= {due} THEN {TODAY} - 1 ELSE {TODAY} + 2 + (x.g % 30) END"

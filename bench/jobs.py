@@ -231,12 +231,25 @@ def run_import(rows: int) -> None:
 
 
 def sweep() -> None:
+    from datetime import timedelta
+
     from django.utils import timezone
 
-    from disputes.models import Objection
+    from disputes.models import DeadlineEvent, Objection
     from disputes.services import deadlines_sweep
 
     today = timezone.localdate()
+    # Repeatable: the generator's first N objections are (made) due again, their events forgotten.
+    n_due = json.loads((OUT / "pools" / "generate.json").read_text())["sizes"]["objections_due"]
+    due_ids = list(Objection.objects.order_by("pk").values_list("pk", flat=True)[:n_due])
+    DeadlineEvent.objects.filter(item_type="objection", item_id__in=due_ids).delete()
+    Objection.objects.filter(pk__in=due_ids).update(
+        status=Objection.Status.OPEN,
+        next_action="remind",
+        next_action_on=today - timedelta(days=1),
+        remind_on=today - timedelta(days=1),
+        due_date=today + timedelta(days=4),
+    )
     pending = Objection.objects.filter(next_action_on__isnull=False).count()
     due = Objection.objects.filter(next_action_on__lte=today).count()
     cap = Capture()

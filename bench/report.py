@@ -92,7 +92,11 @@ def write_report(report: dict, out: Path) -> None:
         "",
         "Data: " + ", ".join(f"{k.split('_', 1)[1]} {v:,}" for k, v in report.get("table_rows", {}).items()),
         f"(generated in {report['generate']['timings_s'].get('total', 0):.0f} s: "
-        + ", ".join(f"{k} {v:g} s" for k, v in report["generate"]["timings_s"].items() if k != "total")
+        + ", ".join(
+            f"{k} {v:g} s"
+            for k, v in report["generate"]["timings_s"].items()
+            if k != "total" and isinstance(v, (int, float))
+        )
         + ").",
         "",
         "## HTTP endpoints",

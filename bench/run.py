@@ -213,9 +213,13 @@ def wrk_run(wrk, port, pool, *, duration, warmup, connections, method="GET", pat
     base = [wrk, "-t", str(threads), "-c", str(connections), "--timeout", "60s", "-s", str(LUA)]
     url = f"http://127.0.0.1:{port}"
     if warmup:
-        subprocess.run([*base, "-d", f"{warmup}s", url], env=env, capture_output=True, timeout=warmup + 120)
+        subprocess.run([*base, "-d", f"{int(warmup)}s", url], env=env, capture_output=True, timeout=warmup + 120)
     proc = subprocess.run(
-        [*base, "-d", f"{duration}s", "--latency", url], env=env, capture_output=True, text=True, timeout=duration + 180
+        [*base, "-d", f"{int(duration)}s", "--latency", url],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=duration + 180,
     )
     data = bench_json(proc)
     secs = data["duration_us"] / 1e6
@@ -289,6 +293,7 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the generated database (same mode) and skip generation"
     )
+    parser.add_argument("--generate-only", action="store_true", help="create and fill the database, then stop")
     parser.add_argument("--db", default="creditsys_bench")
     parser.add_argument("--pg-host", default="127.0.0.1")
     parser.add_argument("--pg-port", default="5432")
@@ -298,6 +303,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (fixed concurrency)")
     parser.add_argument("--duration", type=float, help="seconds per measured HTTP run (default by mode)")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated parts to leave out (http,slow,sqlfloor,import,sweep,explain)"
+    )
     args = parser.parse_args()
     prof = dict(PROFILES[args.mode])
     if args.duration:
@@ -323,11 +331,15 @@ def main() -> None:
     if args.reuse and previous.exists() and json.loads(previous.read_text())["mode"] == args.mode:
         log("reusing the generated database")
     else:
+        previous.unlink(missing_ok=True)  # a half-generated database is never reused
         recreate_database(args, env)
         log(f"generating data ({args.mode})")
         proc = run([PY, "bench/generate.py", "--mode", args.mode, "--out", str(POOLS)], env, 7200)
         sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines() if ln.startswith("[generate")))
     gen = json.loads(previous.read_text())
+    if args.generate_only:
+        log(f"generated in {gen['timings_s']['total']:.0f}s: {gen['timings_s']}")
+        return
     report["generate"] = {"sizes": gen["sizes"], "timings_s": gen["timings_s"]}
     report["table_rows"] = table_rows(env)
 
@@ -358,6 +370,9 @@ def main() -> None:
     ]
     floor_pool = OUT / "floor.txt"
     floor_pool.write_text("/bench/floor\n")
+    skip = set(filter(None, args.skip.split(",")))
+    scenarios = [] if "http" in skip else scenarios
+    slow = [] if "slow" in skip else slow
     with Server(env, args.port, args.workers) as server:
         for name, pool, opts in scenarios:
             pool_path = floor_pool if pool is None else POOLS / pool
@@ -397,11 +412,15 @@ def main() -> None:
     # In-process measurements, one subprocess each, with the web server stopped.
     floor_d = max(3.0, prof["duration"] / 2)
     for kind, pool in (
-        ("check", "check_codes.txt"),
-        ("search", "search_1.txt"),
-        ("search", "search_2.txt"),
-        ("search", "search_3.txt"),
-        ("search", "search_code.txt"),
+        []
+        if "sqlfloor" in skip
+        else (
+            ("check", "check_codes.txt"),
+            ("search", "search_1.txt"),
+            ("search", "search_2.txt"),
+            ("search", "search_3.txt"),
+            ("search", "search_code.txt"),
+        )
     ):
         label = f"{kind}:{pool}"
         log(f"SQL floor: {label}")
@@ -427,15 +446,17 @@ def main() -> None:
         report["sql_floor"][label] = bench_json(proc)
 
     report["import"] = []
-    for rows in prof["imports"]:
+    for rows in () if "import" in skip else prof["imports"]:
         log(f"penalty import: {rows:,} rows")
         proc = run([PY, "bench/jobs.py", "import", "--rows", str(rows)], env, 3600)
         report["import"].append(bench_json(proc))
 
-    log("deadline sweep")
-    report["sweep"] = bench_json(run([PY, "bench/jobs.py", "sweep"], env, 3600))
-    log("EXPLAIN")
-    report["explain"] = bench_json(run([PY, "bench/jobs.py", "explain"], env, 600))
+    if "sweep" not in skip:
+        log("deadline sweep")
+        report["sweep"] = bench_json(run([PY, "bench/jobs.py", "sweep"], env, 3600))
+    if "explain" not in skip:
+        log("EXPLAIN")
+        report["explain"] = bench_json(run([PY, "bench/jobs.py", "explain"], env, 600))
     report["total_seconds"] = time.time() - started
 
     from report import write_report  # bench/report.py
