@@ -77,6 +77,7 @@ def test_check_page_logs_and_answers(make_subject, make_measure, make_entry, dep
     assert CheckLog.objects.filter(user=clerk_a, matter="行政许可").count() == 2
 
 
+@pytest.mark.django_db(transaction=True)  # the public page cache is refreshed on commit
 def test_measure_catalogue_pages(make_measure, dept_a, coordinator, clerk_a, client):
     make_measure("P-PUB", departments=[dept_a], name="公开的措施")
     coord = login(coordinator)
