@@ -116,8 +116,11 @@ def subject_search(query: str, queryset: QuerySet | None = None, *, limit: int |
     if len(core) > 2 or connection.vendor != "postgresql":
         matching = matching.filter(search_text__contains=core)
     if limit is not None:
-        first = matching.order_by("pk").values("pk")[: limit + 1]
-        matching = qs.filter(Q(pk__in=first) | Q(name=query))
+        # Two small index reads, then a primary-key lookup: an OR of the two as subqueries makes
+        # PostgreSQL scan the whole table.
+        ids = list(matching.order_by("pk").values_list("pk", flat=True)[: limit + 1])
+        ids += qs.filter(name=query).values_list("pk", flat=True)
+        matching = qs.filter(pk__in=ids)
     return matching.annotate(
         rank=Case(
             When(name=query, then=Value(0)),

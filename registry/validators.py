@@ -7,6 +7,7 @@ MOD 11-2 and a real date of birth; the area-code table is not consulted because 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date
@@ -112,10 +113,19 @@ def classify_code(raw: str) -> list[tuple[str, str]]:
 
     An 18-digit string can pass both check-digit tests, so callers must try each reading.
     """
+    if isinstance(raw, str) and len(raw) <= 64:
+        return list(_classify_cached(raw))  # a batch check classifies each code several times
+    return list(_classify(raw))
+
+
+def _classify(raw) -> tuple[tuple[str, str], ...]:
     readings = []
     for kind, validator in (("uscc", validate_uscc), ("id_number", validate_id_number)):
         try:
             readings.append((kind, validator(raw)))
         except ValidationError:
             continue
-    return readings
+    return tuple(readings)
+
+
+_classify_cached = functools.lru_cache(maxsize=4096)(_classify)

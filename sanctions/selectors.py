@@ -134,6 +134,9 @@ class MeasureCatalogue:
     """The published measures with their implementing department ids, loaded once per call."""
 
     measures: list[Measure] = field(default_factory=list)
+    # measures_for_entry() per (list type, category, target, subject kind): the only entry facts
+    # measure_matches() reads, so entries alike share one answer.
+    matches: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> MeasureCatalogue:
@@ -224,7 +227,11 @@ def measure_matches(measure: Measure, entry: ListEntry) -> bool:
 
 def measures_for_entry(entry: ListEntry, catalogue: MeasureCatalogue | None = None) -> list[Measure]:
     catalogue = catalogue or MeasureCatalogue.load()
-    return [m for m in catalogue.measures if measure_matches(m, entry)]
+    key = (entry.list_type, entry.category, subject_target(entry), entry.subject.kind)
+    found = catalogue.matches.get(key)
+    if found is None:
+        found = catalogue.matches[key] = [m for m in catalogue.measures if measure_matches(m, entry)]
+    return list(found)
 
 
 def public_measures() -> QuerySet:
@@ -249,8 +256,20 @@ def mask_code(code: str) -> str:
     return normalized
 
 
+def _implementers(measure: Measure) -> tuple[frozenset, list[str]]:
+    """Ids and names of the implementing departments, computed once per (memoised) measure object."""
+    found = measure.__dict__.get("_implementers")
+    if found is None:
+        departments = list(measure.implementing_departments.all())
+        found = measure.__dict__["_implementers"] = (
+            frozenset(d.pk for d in departments),
+            [d.name for d in departments],
+        )
+    return found
+
+
 def _measure_row(measure: Measure, entry: ListEntry, *, department_id: int | None) -> dict:
-    dept_ids = [d.pk for d in measure.implementing_departments.all()]
+    dept_ids, dept_names = _implementers(measure)
     return {
         "code": measure.code,
         "version": measure.version,
@@ -262,7 +281,7 @@ def _measure_row(measure: Measure, entry: ListEntry, *, department_id: int | Non
         "field": measure.field,
         "entry_id": entry.pk,
         "list_type": entry.list_type,
-        "implementing_departments": [d.name for d in measure.implementing_departments.all()],
+        "implementing_departments": list(dept_names),
         "applies_to_asking_department": department_id is None or department_id in dept_ids,
         "suspended": entry.is_suspended,
         "suspension_reason": entry.suspension_reason if entry.is_suspended else "",
@@ -346,8 +365,11 @@ def check_answers(
         raws[-1] = raw
     since = on - relativedelta(years=get_profile().trustworthy_clean_years)
     wanted = {raw for raw in raws if raw is not None}
-    subjects = subjects_by_codes(wanted, with_adverse_flags(Subject.objects.all(), since=since)) if wanted else {}
-    found_ids = {s.pk for s in subjects.values() if s is not None}
+    # Only what an answer shows (the search columns are large and unused here).
+    shown = Subject.objects.only("kind", "name", "uscc", "id_number_hmac", "id_number_masked")
+    subjects = subjects_by_codes(wanted, with_adverse_flags(shown, since=since)) if wanted else {}
+    by_id = {s.pk: s for s in subjects.values() if s is not None}
+    found_ids = set(by_id)
     published: dict[int, list[ListEntry]] = {}
     removed_adverse: set[int] = set()
     if found_ids:
@@ -361,10 +383,11 @@ def check_answers(
                     removed_at__date__gte=since,
                 )
             )
-            .select_related("subject", "initiating_department", "source_entry__subject")
+            .select_related("initiating_department", "source_entry__subject")
             .order_by("list_type", "decision_date", "pk")
         )
         for entry in rows:
+            entry.subject = by_id[entry.subject_id]  # already loaded: no join
             if entry.status == ListEntry.Status.PUBLISHED:
                 published.setdefault(entry.subject_id, []).append(entry)
             else:
@@ -401,9 +424,9 @@ def _fill_answer(answer: dict, subject, entries, *, clean: bool, department_id, 
     for entry in entries:
         answer["entries"].append(_entry_row(entry))
         for measure in measures_for_entry(entry, catalogue):
+            if department_id is not None and department_id not in _implementers(measure)[0]:
+                continue  # not implemented by the asking department: not listed
             row = _measure_row(measure, entry, department_id=department_id)
-            if not row["applies_to_asking_department"]:
-                continue
             (answer["incentives"] if measure.kind == Measure.Kind.INCENTIVE else answer["measures"]).append(row)
     has_red = any(e.list_type == ListType.RED for e in entries)
     # is_trustworthy(): no adverse entry now, none removed in the clean period, no adverse record.
@@ -413,7 +436,7 @@ def _fill_answer(answer: dict, subject, entries, *, clean: bool, department_id, 
         years = get_profile().trustworthy_clean_years
         for measure in catalogue.measures:
             if measure.kind == Measure.Kind.INCENTIVE and measure.for_clean_record:
-                dept_ids = [d.pk for d in measure.implementing_departments.all()]
+                dept_ids, dept_names = _implementers(measure)
                 if department_id is not None and department_id not in dept_ids:
                     continue
                 answer["incentives"].append(
@@ -428,7 +451,7 @@ def _fill_answer(answer: dict, subject, entries, *, clean: bool, department_id, 
                         "field": measure.field,
                         "entry_id": None,
                         "list_type": None,
-                        "implementing_departments": [d.name for d in measure.implementing_departments.all()],
+                        "implementing_departments": list(dept_names),
                         "applies_to_asking_department": True,
                         "suspended": False,
                         "suspension_reason": "",

@@ -137,7 +137,7 @@ def test_public_search_says_when_there_are_more(many_names, client, monkeypatch,
     from publicity import selectors
 
     monkeypatch.setattr(selectors, "SEARCH_LIMIT", 4)
-    with django_assert_max_num_queries(6):  # count, page, badges (entries, objections), version/rate limit
+    with django_assert_max_num_queries(6):  # candidate ids, exact names, count, page, badges (entries, objections)
         r = client.get("/search/", {"q": "雪"})
     text = r.content.decode()
     assert r.status_code == 200 and "超过 4 个" in text and text.count('class="result"') == 4
