@@ -724,9 +724,10 @@ def write_pools(url: str, out: Path, sizes: dict, base: int, ref: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=sorted(SIZES), default="small")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "out" / "pools"))
+    parser.add_argument("--out", help="where the request pools go (default bench/out/pools-<mode>)")
     args = parser.parse_args()
     sizes = SIZES[args.mode]
+    args.out = args.out or str(ROOT / "bench" / "out" / f"pools-{args.mode}")
     db = settings.DATABASES["default"]
     url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     if db.get("PASSWORD"):

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
+POOLS = Path(os.environ.get("BENCH_POOLS", OUT / "pools-small"))
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "creditsys.settings")
 
@@ -157,8 +158,8 @@ def write_import_file(path: Path, rows: int, run_tag: str) -> None:
     from registry.models import Department, User
     from registry.record_fields import PENALTY_COLUMNS
 
-    subjects = json.loads((OUT / "pools" / "import_subjects.json").read_text())
-    clerk_name = json.loads((OUT / "pools" / "generate.json").read_text())["clerk"]
+    subjects = json.loads((POOLS / "import_subjects.json").read_text())
+    clerk_name = json.loads((POOLS / "generate.json").read_text())["clerk"]
     dept: Department = User.objects.get(username=clerk_name).department
     names = [n for n, _l, _r in PENALTY_COLUMNS]
     category = {"organization": "法人及非法人组织", "individual_business": "个体工商户"}
@@ -201,7 +202,7 @@ def run_import(rows: int) -> None:
     tag = f"{int(time.time())}-{rows}"
     path = OUT / f"import-{rows}.csv"
     write_import_file(path, rows, tag)
-    clerk_name = json.loads((OUT / "pools" / "generate.json").read_text())["clerk"]
+    clerk_name = json.loads((POOLS / "generate.json").read_text())["clerk"]
     user = User.objects.get(username=clerk_name)
     job = ImportJob(kind="penalty", original_name=path.name, department=user.department, created_by=user)
     with path.open("rb") as fh:
@@ -240,7 +241,7 @@ def sweep() -> None:
 
     today = timezone.localdate()
     # Repeatable: the generator's first N objections are (made) due again, their events forgotten.
-    n_due = json.loads((OUT / "pools" / "generate.json").read_text())["sizes"]["objections_due"]
+    n_due = json.loads((POOLS / "generate.json").read_text())["sizes"]["objections_due"]
     due_ids = list(Objection.objects.order_by("pk").values_list("pk", flat=True)[:n_due])
     DeadlineEvent.objects.filter(item_type="objection", item_id__in=due_ids).delete()
     Objection.objects.filter(pk__in=due_ids).update(
@@ -297,7 +298,7 @@ def sweep() -> None:
 
 
 def explain() -> None:
-    pools = OUT / "pools"
+    pools = POOLS
     sections = []
 
     def first(name: str, n: int = 1) -> list[str]:
@@ -342,7 +343,9 @@ def explain() -> None:
                     if "Seq Scan on " in ln:
                         names.append("SEQ SCAN " + ln.split("Seq Scan on ")[1].split()[0])
             used[label] = sorted(set(names))
-    (OUT / "explain.md").write_text("# EXPLAIN (ANALYZE, BUFFERS) of the measured queries\n\n" + "\n".join(sections))
+    text = "# EXPLAIN (ANALYZE, BUFFERS) of the measured queries\n\n" + "\n".join(sections)
+    (OUT / "explain.md").write_text(text)
+    (OUT / f"explain-{POOLS.name.removeprefix('pools-')}.md").write_text(text)
     emit({"indexes": used})
 
 

@@ -15,6 +15,7 @@ local method = os.getenv("BENCH_METHOD") or "GET"
 local post_path = os.getenv("BENCH_PATH") or "/"
 local auth = os.getenv("BENCH_AUTH")
 local nonce = os.getenv("BENCH_NONCE") == "1"
+local salt = os.getenv("BENCH_SALT") or ""  -- differs per wrk run: no URL repeats across runs
 
 local pool = {}
 for line in io.lines(pool_file) do
@@ -54,7 +55,7 @@ function request()
     if string.find(path, "?", 1, true) then
       sep = "&"
     end
-    path = path .. sep .. "_b=" .. tid .. "-" .. counter
+    path = path .. sep .. "_b=" .. salt .. "-" .. tid .. "-" .. counter
   end
   return wrk.format("GET", path, headers)
 end
