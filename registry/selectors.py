@@ -94,9 +94,11 @@ def subject_search(query: str, queryset: QuerySet | None = None, *, limit: int |
 
     With ``limit`` (the public site), a query matching more than ``limit`` subjects (a common
     character matches a fifth of a city's register) ranks only the exact names and the first
-    ``limit + 1`` matches in id order — found by walking the primary key or the n-gram index,
-    whichever the planner prefers, so the cost is bounded by ``limit`` instead of by the number of
-    matches; the caller tells the user to refine the query.
+    ``limit + 1`` matches the database comes across — unordered, so that it stops early: a
+    sequential scan for a common character, the n-gram index for rarer ones (an ``ORDER BY id``
+    here made PostgreSQL walk the primary key through most of the table for 3-character queries).
+    The cost is bounded by ``limit`` instead of by the number of matches; the caller tells the user
+    to refine the query.
     """
     qs = Subject.objects.all() if queryset is None else queryset
     query = (query or "").strip()
@@ -118,7 +120,7 @@ def subject_search(query: str, queryset: QuerySet | None = None, *, limit: int |
     if limit is not None:
         # Two small index reads, then a primary-key lookup: an OR of the two as subqueries makes
         # PostgreSQL scan the whole table.
-        ids = list(matching.order_by("pk").values_list("pk", flat=True)[: limit + 1])
+        ids = list(matching.order_by().values_list("pk", flat=True)[: limit + 1])
         ids += qs.filter(name=query).values_list("pk", flat=True)
         matching = qs.filter(pk__in=ids)
     return matching.annotate(

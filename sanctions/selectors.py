@@ -14,7 +14,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from creditsys.policy import Period, Unit, get_profile
@@ -366,23 +366,23 @@ def check_answers(
     since = on - relativedelta(years=get_profile().trustworthy_clean_years)
     wanted = {raw for raw in raws if raw is not None}
     # Only what an answer shows (the search columns are large and unused here).
-    shown = Subject.objects.only("kind", "name", "uscc", "id_number_hmac", "id_number_masked")
+    relevant = ListEntry.objects.filter(
+        Q(status=ListEntry.Status.PUBLISHED)
+        | Q(status=ListEntry.Status.REMOVED, list_type__in=ADVERSE_LIST_TYPES, removed_at__date__gte=since)
+    )
+    # Only what an answer shows (the search columns are large and unused here), and whether there
+    # are entries to read at all: most subjects have none, and then the entries query is skipped.
+    shown = Subject.objects.only("kind", "name", "uscc", "id_number_hmac", "id_number_masked").annotate(
+        has_entries=Exists(relevant.filter(subject=OuterRef("pk")))
+    )
     subjects = subjects_by_codes(wanted, with_adverse_flags(shown, since=since)) if wanted else {}
     by_id = {s.pk: s for s in subjects.values() if s is not None}
-    found_ids = set(by_id)
+    with_entries = {pk for pk, s in by_id.items() if s.has_entries}
     published: dict[int, list[ListEntry]] = {}
     removed_adverse: set[int] = set()
-    if found_ids:
+    if with_entries:
         rows = (
-            ListEntry.objects.filter(subject_id__in=found_ids)
-            .filter(
-                Q(status=ListEntry.Status.PUBLISHED)
-                | Q(
-                    status=ListEntry.Status.REMOVED,
-                    list_type__in=ADVERSE_LIST_TYPES,
-                    removed_at__date__gte=since,
-                )
-            )
+            relevant.filter(subject_id__in=with_entries)
             .select_related("initiating_department", "source_entry__subject")
             .order_by("list_type", "decision_date", "pk")
         )

@@ -840,6 +840,31 @@ def _principal_fields(principal) -> dict:
     }
 
 
+def _insert_check_logs(logs: list[CheckLog]) -> None:
+    """Write the check logs: one INSERT, whatever their number.
+
+    A single check is one INSERT in autocommit (no BEGIN/COMMIT round trips). On PostgreSQL a batch
+    is one ``INSERT … SELECT unnest(arrays)``: column arrays instead of Django preparing 15 values
+    per row (a third of a 1,000-code batch's time). Rows are exactly what ``bulk_create`` writes.
+    """
+    if len(logs) == 1:
+        logs[0].save()
+        return
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            CheckLog.objects.bulk_create(logs)
+        return
+    now = timezone.now()
+    fields = [f for f in CheckLog._meta.concrete_fields if not f.primary_key]
+    for log in logs:
+        log.checked_at = log.checked_at or now  # auto_now_add
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    sql = f"INSERT INTO {CheckLog._meta.db_table} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[getattr(log, f.attname) for log in logs] for f in fields])
+
+
 def check_perform(*, principal, codes: list[str], matter: str, on: date | None = None) -> list[dict]:
     """Answer one or many checks for the asking department and log each one (查询留痕)."""
     matter = (matter or "").strip()
@@ -874,11 +899,7 @@ def check_perform(*, principal, codes: list[str], matter: str, on: date | None =
             )
         )
         answers.append(answer)
-    if len(logs) == 1:
-        logs[0].save()  # one INSERT in autocommit: no BEGIN/COMMIT round trips for the common single check
-    else:
-        with transaction.atomic():
-            CheckLog.objects.bulk_create(logs)
+    _insert_check_logs(logs)
     for answer, log in zip(answers, logs, strict=True):
         answer["check_id"] = str(log.check_id)
         answer["matter"] = matter

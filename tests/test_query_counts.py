@@ -86,6 +86,15 @@ def test_check_queries_do_not_grow_with_the_batch(listed, dept_a, make_api_clien
     few, many = _count(lambda: batch(11), reads_only=True), _count(lambda: batch(300), reads_only=True)
     assert many == few
     assert many <= 5  # API key, subjects with their flags, old codes and their subjects, list entries
+    # Every answer is logged (one INSERT on PostgreSQL, column arrays), with what the answer said.
+    from sanctions.models import CheckLog
+
+    logs = CheckLog.objects.filter(matter="政府采购")
+    assert logs.count() == 311
+    listed_log = logs.filter(code=selectors.mask_code(listed[0][0].uscc)).first()
+    assert listed_log.found and listed_log.entry_count == 1 and listed_log.subject_id == listed[0][0].pk
+    assert listed_log.api_client_id == _client.pk and listed_log.department_id == dept_a.pk
+    assert listed_log.channel == "api" and listed_log.checked_at is not None and listed_log.summary
 
 
 def test_single_check_query_count(listed, dept_a, make_api_client, django_assert_max_num_queries):
