@@ -1,6 +1,6 @@
 """In-process measurements of the benchmark, one per subprocess (never imports locust or wrk).
 
-    python bench/jobs.py sqlfloor --kind check|search --pool FILE --concurrency 4 --duration 5
+    python bench/jobs.py sqlfloor --pools check:check_codes.txt,search:search_1.txt --concurrency 1,4
     python bench/jobs.py import --rows 2000
     python bench/jobs.py sweep
     python bench/jobs.py explain
@@ -101,16 +101,19 @@ def capture_search(query: str) -> list:
     return cap.queries
 
 
-def sqlfloor(kind: str, pool: Path, concurrency: int, duration: float, samples: int) -> None:
-    lines = [ln for ln in pool.read_text().splitlines() if ln.strip()][:samples]
+def capture_pool(kind: str, pool: Path, samples: int) -> list:
     ops = []
-    for line in lines:
+    for line in [ln for ln in pool.read_text().splitlines() if ln.strip()][:samples]:
         q = parse_qs(urlsplit(line).query)
         if kind == "check":
             ops.append(capture_check(q["code"][0]))
         else:
             ops.append(capture_search(unquote(q["q"][0])))
-    nqueries = sum(len(o) for o in ops) / max(1, len(ops))
+    return ops
+
+
+def replay(ops: list, concurrency: int, duration: float) -> dict:
+    """The captured queries replayed through psycopg by ``concurrency`` threads for ``duration`` s."""
     latencies: list[float] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + duration
@@ -139,16 +142,24 @@ def sqlfloor(kind: str, pool: Path, concurrency: int, duration: float, samples: 
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
-    emit(
-        {
-            "kind": kind,
-            "operations": len(latencies),
-            "rps": len(latencies) / elapsed,
-            "queries_per_op": round(nqueries, 1),
-            "concurrency": concurrency,
-            **percentiles(latencies),
-        }
-    )
+    return {
+        "operations": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "queries_per_op": round(sum(len(o) for o in ops) / max(1, len(ops)), 1),
+        "concurrency": concurrency,
+        **percentiles(latencies),
+    }
+
+
+def sqlfloor(pools: list[str], concurrencies: list[int], duration: float, samples: int) -> None:
+    """``pools``: ``kind:file`` items; one result per pool and concurrency, keyed ``kind:file@n``."""
+    results = {}
+    for item in pools:
+        kind, name = item.split(":", 1)
+        ops = capture_pool(kind, POOLS / name, samples)
+        for conc in concurrencies:
+            results[f"{item}@{conc}"] = {"kind": kind, **replay(ops, conc, duration)}
+    emit(results)
 
 
 # --- penalty import: rows/s and peak RSS ------------------------------------------------------------
@@ -353,9 +364,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("sqlfloor")
-    p.add_argument("--kind", choices=["check", "search"], required=True)
-    p.add_argument("--pool", type=Path, required=True)
-    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--pools", required=True, help="kind:file,… (kind: check or search)")
+    p.add_argument("--concurrency", default="1,4", help="comma-separated")
     p.add_argument("--duration", type=float, default=5)
     p.add_argument("--samples", type=int, default=200)
     p = sub.add_parser("import")
@@ -364,7 +374,7 @@ def main() -> None:
     sub.add_parser("explain")
     args = parser.parse_args()
     if args.cmd == "sqlfloor":
-        sqlfloor(args.kind, args.pool, args.concurrency, args.duration, args.samples)
+        sqlfloor(args.pools.split(","), [int(c) for c in args.concurrency.split(",")], args.duration, args.samples)
     elif args.cmd == "import":
         run_import(args.rows)
     elif args.cmd == "sweep":

@@ -34,8 +34,9 @@ PROFILES = {
         "duration": 2,
         "warmup": 1,
         "slow_count": 3,
-        "slow_limit": 10,
-        "imports": (200, 800),
+        "slow_limit": 6,
+        "imports": (100, 400),
+        "latency_runs": False,
         "floor_samples": 20,
         "floor_duration": 2,
     },
@@ -45,6 +46,7 @@ PROFILES = {
         "slow_count": 40,
         "slow_limit": 120,
         "imports": (2000, 10000),
+        "latency_runs": True,
         "floor_samples": 100,
         "floor_duration": 10,
     },
@@ -383,11 +385,12 @@ def main() -> None:
     ]
     # The latency targets again at one connection: service time without queueing behind the other
     # connections (at 4 connections on 2 cores a request waits for about one other request).
-    scenarios += [
-        (f"{name} — 1 connection", pool, {**opts, "connections": 1})
-        for name, pool, opts in scenarios
-        if name.startswith(("bare", "check", "public search"))
-    ]
+    if prof["latency_runs"]:
+        scenarios += [
+            (f"{name} — 1 connection", pool, {**opts, "connections": 1})
+            for name, pool, opts in scenarios
+            if name.startswith(("bare", "check", "public search"))
+        ]
     slow = [
         (
             "check API, batch of 1,000",
@@ -439,36 +442,28 @@ def main() -> None:
         report["server_peak_rss_mb"] = server.peak_rss_mb()
 
     # In-process measurements, one subprocess each, with the web server stopped.
-    floor_d = prof["floor_duration"]
-    floors = (
-        []
-        if "sqlfloor" in skip
-        else [("check", "check_codes.txt")] + [("search", f"search_{k}.txt") for k in ("1", "2", "3", "code")]
-    )
-    for kind, pool in floors:
-        for conc in sorted({1, c}):
-            label = f"{kind}:{pool}@{conc}"
-            log(f"SQL floor: {label}")
-            proc = run(
-                [
-                    PY,
-                    "bench/jobs.py",
-                    "sqlfloor",
-                    "--kind",
-                    kind,
-                    "--pool",
-                    str(POOLS / pool),
-                    "--concurrency",
-                    str(conc),
-                    "--duration",
-                    str(floor_d),
-                    "--samples",
-                    str(prof["floor_samples"]),
-                ],
-                env,
-                600,
-            )
-            report["sql_floor"][label] = bench_json(proc)
+    if "sqlfloor" not in skip:
+        pools = ["check:check_codes.txt"] + [f"search:search_{k}.txt" for k in ("1", "2", "3", "code")]
+        concurrencies = sorted({1, c}) if prof["latency_runs"] else [c]
+        log(f"SQL floor: {', '.join(pools)} at {concurrencies} connections")
+        proc = run(
+            [
+                PY,
+                "bench/jobs.py",
+                "sqlfloor",
+                "--pools",
+                ",".join(pools),
+                "--concurrency",
+                ",".join(map(str, concurrencies)),
+                "--duration",
+                str(prof["floor_duration"]),
+                "--samples",
+                str(prof["floor_samples"]),
+            ],
+            env,
+            1800,
+        )
+        report["sql_floor"] = bench_json(proc)
 
     report["import"] = []
     for rows in () if "import" in skip else prof["imports"]:
