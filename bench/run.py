@@ -144,7 +144,8 @@ def flush_redis(url: str) -> None:
 
 class Server:
     def __init__(self, env: dict, port: int, workers: int):
-        self.env = dict(env, BENCH_FLOOR="1")
+        # wrk sends many client addresses in X-Forwarded-For, as a proxy would (TRUSTED_PROXY_COUNT=1).
+        self.env = dict(env, BENCH_FLOOR="1", TRUSTED_PROXY_COUNT="1")
         self.port = port
         self.workers = workers
         self.proc: subprocess.Popen | None = None

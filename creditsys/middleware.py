@@ -1,13 +1,24 @@
 from dataclasses import replace
 
+from django.conf import settings
+
 from . import context
 
 
 def client_ip(request) -> str:
-    # Behind the deployment's reverse proxy the first X-Forwarded-For hop is the client.
+    """The client's address. X-Forwarded-For is believed only behind known proxies.
+
+    With ``TRUSTED_PROXY_COUNT = n`` (n reverse proxies in front of the app), the address the
+    outermost trusted proxy saw is the n-th entry from the right; anything left of it is
+    client-supplied and ignored. With 0 (the default) the header is ignored entirely, so a client
+    cannot choose its own address to escape the rate limits.
+    """
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip()[:64]
+    if proxies and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies][:64]
     return request.META.get("REMOTE_ADDR", "")[:64]
 
 

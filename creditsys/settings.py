@@ -42,6 +42,8 @@ else:
     FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY")
 
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
+# Reverse proxies in front of the app whose X-Forwarded-For may be believed (0: none).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 POLICY_PROFILE = env("POLICY_PROFILE")
 

@@ -109,3 +109,13 @@ def test_enqueue_survives_broker_outage(django_capture_on_commit_callbacks, capl
     with django_capture_on_commit_callbacks(execute=True):
         enqueue_after_commit(DownTask())
     assert "could not enqueue down" in caplog.text
+
+
+def test_forwarded_for_is_ignored_unless_behind_a_trusted_proxy(rf, settings):
+    from creditsys.middleware import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 10.0.0.9", REMOTE_ADDR="10.0.0.1")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.1"  # a client cannot pick its own address
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "10.0.0.9"  # what the trusted proxy saw, not the spoofable left part
