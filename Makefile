@@ -18,10 +18,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/pyth
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
-run: $(VENV)/.installed
+# Local development defaults (DEBUG=1) so that plain `manage.py` commands work on this machine.
+.env:
+	cp .env.example .env
+
+run: $(VENV)/.installed .env
 	DEBUG=$${DEBUG:-1} $(PY) scripts/run.py
 
-migrate: $(VENV)/.installed
+migrate: $(VENV)/.installed .env
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate
 
 demo: migrate
@@ -31,7 +35,7 @@ demo: migrate
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-dev
+lint: $(VENV)/.installed-dev .env
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
