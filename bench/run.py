@@ -328,6 +328,9 @@ def main() -> None:
     parser.add_argument(
         "--skip", default="", help="comma-separated parts to leave out (http,slow,sqlfloor,import,sweep,explain)"
     )
+    parser.add_argument(
+        "--only", default="", help="run only the HTTP scenarios whose name contains one of these comma-separated words"
+    )
     args = parser.parse_args()
     global POOLS
     POOLS = OUT / f"pools-{args.mode}"
@@ -406,6 +409,10 @@ def main() -> None:
     skip = set(filter(None, args.skip.split(",")))
     scenarios = [] if "http" in skip else scenarios
     slow = [] if "slow" in skip else slow
+    if args.only:  # quick iterations on a few paths (the report then holds only those)
+        wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+        scenarios = [sc for sc in scenarios if any(w in sc[0] for w in wanted)]
+        slow = [sc for sc in slow if any(w in sc[0] for w in wanted)]
     with Server(env, args.port, args.workers) as server:
         for name, pool, opts in scenarios:
             pool_path = floor_pool if pool is None else POOLS / pool

@@ -122,7 +122,7 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "creditsys.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "creditsys",
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.db import connection
@@ -35,13 +36,33 @@ def subject_by_code(code: str, queryset: QuerySet | None = None) -> Subject | No
     return qs.filter(pk__in=subject_ids).first()
 
 
-def subjects_by_codes(codes, queryset: QuerySet | None = None) -> dict[str, Subject | None]:
+def _queryset(queryset) -> QuerySet:
+    if queryset is None:
+        return Subject.objects.all()
+    return queryset() if callable(queryset) else queryset
+
+
+def subjects_by_codes(
+    codes,
+    queryset: QuerySet | Callable[[], QuerySet] | None = None,
+    *,
+    primary: Callable[[list[str], list[str]], Iterable[Subject]] | None = None,
+) -> dict[str, Subject | None]:
     """``subject_by_code`` for many codes at once, in at most two queries whatever their number.
 
     Same answer per code as ``subject_by_code``: the USCC reading before the ID-number reading, and
-    secondary codes (old registration numbers) only for codes that are neither.
+    secondary codes (old registration numbers) only for codes that are neither. ``primary(usccs,
+    hmacs)``, when given, reads the subjects by USCC or ID-number HMAC instead of ``queryset`` (the
+    check passes a compiled query, see ``creditsys.db.PreparedQuery``); it must return the same rows.
+    ``queryset`` may then be a function returning it, called only for secondary codes (building a
+    queryset with subqueries costs more than the check's reads).
     """
-    qs = Subject.objects.all() if queryset is None else queryset
+    if primary is None:
+        qs = _queryset(queryset)
+
+        def primary(usccs, hmacs):
+            return qs.filter(Q(uscc__any=usccs) | Q(id_number_hmac__any=hmacs)).order_by()
+
     readings = {code: classify_code(code) for code in codes}
     hmac_of: dict[str, str] = {}
     usccs: set[str] = set()
@@ -54,7 +75,7 @@ def subjects_by_codes(codes, queryset: QuerySet | None = None) -> dict[str, Subj
     by_uscc: dict[str, Subject] = {}
     by_hmac: dict[str, Subject] = {}
     if usccs or hmac_of:
-        for subject in qs.filter(Q(uscc__in=usccs) | Q(id_number_hmac__in=list(hmac_of.values()))):
+        for subject in primary(sorted(usccs), sorted(hmac_of.values())):
             if subject.uscc:
                 by_uscc[subject.uscc] = subject
             if subject.id_number_hmac:
@@ -67,6 +88,7 @@ def subjects_by_codes(codes, queryset: QuerySet | None = None) -> dict[str, Subj
         ids_of: dict[str, set[int]] = {}
         for value, subject_id in rows:
             ids_of.setdefault(value, set()).add(subject_id)
+        qs = _queryset(queryset)
         subjects = {s.pk: s for s in qs.filter(pk__in={i for ids in ids_of.values() for i in ids})}
         for value, ids in ids_of.items():
             candidates = sorted((subjects[i] for i in ids if i in subjects), key=lambda s: (s.name, s.pk))

@@ -7,16 +7,15 @@ The matching rule "which published measures apply to this entry" lives here once
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from creditsys import versions
+from creditsys.db import PreparedQuery
 from creditsys.policy import Period, Unit, get_profile
 from registry.models import Subject
 from registry.scoping import Scope
@@ -155,7 +154,7 @@ class MeasureCatalogue:
         Any change of a measure, memorandum or department bumps the version (``catalogue_changed``),
         so every process reloads at its next check. Without the shared cache: loaded per call.
         """
-        version = _catalogue_version()
+        version = versions.current(CATALOGUE_VERSION_KEY)
         if version is not None and _catalogue_memo[0] == version:
             return _catalogue_memo[1]
         catalogue = cls.load()
@@ -168,34 +167,13 @@ CATALOGUE_VERSION_KEY = "sanctions:catalogue-version"
 _catalogue_memo: list = [None, None]  # [version, MeasureCatalogue]
 
 
-def _catalogue_version():
-    try:
-        version = cache.get(CATALOGUE_VERSION_KEY)
-        if version is None:
-            cache.add(CATALOGUE_VERSION_KEY, time.time_ns(), timeout=None)
-            version = cache.get(CATALOGUE_VERSION_KEY)
-        return version
-    except Exception:  # noqa: BLE001 — cache down: answer from the database, never fail the check
-        logger.warning("catalogue version unavailable (cache down): loading the catalogue per call")
-        return None
-
-
-def _bump_catalogue() -> None:
+def _forget_catalogue() -> None:
     _catalogue_memo[:] = [None, None]
-    try:
-        cache.set(CATALOGUE_VERSION_KEY, time.time_ns(), timeout=None)
-    except Exception:  # noqa: BLE001
-        logger.warning("could not bump the catalogue version (cache down)")
 
 
 def catalogue_changed(*args, **kwargs) -> None:
-    """Measures, memoranda or departments changed: forget memoised catalogues everywhere.
-
-    Bumped at once (this process and tests) and again after commit, so that a process that read
-    the new version before the change was committed cannot keep the old catalogue under it.
-    """
-    _bump_catalogue()
-    transaction.on_commit(_bump_catalogue)
+    """Measures, memoranda or departments changed: forget memoised catalogues everywhere."""
+    versions.changed(CATALOGUE_VERSION_KEY, _forget_catalogue)
 
 
 def subject_target(entry: ListEntry) -> str:
@@ -297,15 +275,76 @@ def _entry_row(entry: ListEntry) -> dict:
         "category_display": entry.get_category_display() if entry.category else "",
         "basis_document": entry.basis_document,
         "legal_basis": entry.legal_basis,
-        "initiating_department": entry.initiating_department.name,
+        "initiating_department": entry.initiating_department_name,
         "decision_date": entry.decision_date.isoformat(),
         "valid_from": entry.valid_from.isoformat(),
         "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
         "suspended": entry.is_suspended,
         "suspension_reason": entry.suspension_reason if entry.is_suspended else "",
-        "as_answerable_person_of": entry.source_entry.subject.name if entry.source_entry_id else "",
+        "as_answerable_person_of": entry.answerable_person_of or "",
         "relation_role": entry.relation_role,
     }
+
+
+# What an answer reads of an entry (``_entry_row``, ``measure_matches``): not the long free texts.
+CHECK_ENTRY_FIELDS = (
+    "subject_id",
+    "list_type",
+    "category",
+    "basis_document",
+    "legal_basis",
+    "decision_date",
+    "valid_from",
+    "valid_until",
+    "status",
+    "is_suspended",
+    "suspension_reason",
+    "source_entry_id",
+    "relation_role",
+)
+
+
+def _check_relevant_entries(since: date) -> QuerySet:
+    """Entries a check shows (published) or counts against trustworthiness (removed adverse)."""
+    return ListEntry.objects.filter(
+        Q(status=ListEntry.Status.PUBLISHED)
+        | Q(status=ListEntry.Status.REMOVED, list_type__in=ADVERSE_LIST_TYPES, removed_at__date__gte=since)
+    )
+
+
+def _check_subjects(since: date) -> QuerySet:
+    # Only what an answer shows (the search columns are large and unused here), and whether there
+    # are entries to read at all: most subjects have none, and then the entries query is skipped.
+    return Subject.objects.only("kind", "name", "uscc", "id_number_hmac", "id_number_masked").annotate(
+        has_entries=Exists(_check_relevant_entries(since).filter(subject=OuterRef("pk")))
+    )
+
+
+# The check's two reads, compiled once per process (compiling them cost more CPU than running them).
+_CHECK_SUBJECTS = PreparedQuery(
+    lambda usccs, hmacs, since: (
+        with_adverse_flags(_check_subjects(since), since=since)
+        .filter(Q(uscc__any=usccs) | Q(id_number_hmac__any=hmacs))
+        .order_by()
+    ),
+    usccs=list[str],
+    hmacs=list[str],
+    since=date,
+)
+_CHECK_ENTRIES = PreparedQuery(
+    lambda subject_ids, since: (
+        _check_relevant_entries(since)
+        .filter(subject_id__any=subject_ids)
+        .only(*CHECK_ENTRY_FIELDS)
+        .annotate(
+            initiating_department_name=F("initiating_department__name"),
+            answerable_person_of=F("source_entry__subject__name"),
+        )
+        .order_by("list_type", "decision_date", "pk")
+    ),
+    subject_ids=list[int],
+    since=date,
+)
 
 
 def check_answer(
@@ -365,28 +404,21 @@ def check_answers(
         raws[-1] = raw
     since = on - relativedelta(years=get_profile().trustworthy_clean_years)
     wanted = {raw for raw in raws if raw is not None}
-    # Only what an answer shows (the search columns are large and unused here).
-    relevant = ListEntry.objects.filter(
-        Q(status=ListEntry.Status.PUBLISHED)
-        | Q(status=ListEntry.Status.REMOVED, list_type__in=ADVERSE_LIST_TYPES, removed_at__date__gte=since)
+    subjects = (
+        subjects_by_codes(
+            wanted,
+            lambda: with_adverse_flags(_check_subjects(since), since=since),
+            primary=lambda usccs, hmacs: _CHECK_SUBJECTS.raw(usccs=usccs, hmacs=hmacs, since=since),
+        )
+        if wanted
+        else {}
     )
-    # Only what an answer shows (the search columns are large and unused here), and whether there
-    # are entries to read at all: most subjects have none, and then the entries query is skipped.
-    shown = Subject.objects.only("kind", "name", "uscc", "id_number_hmac", "id_number_masked").annotate(
-        has_entries=Exists(relevant.filter(subject=OuterRef("pk")))
-    )
-    subjects = subjects_by_codes(wanted, with_adverse_flags(shown, since=since)) if wanted else {}
     by_id = {s.pk: s for s in subjects.values() if s is not None}
-    with_entries = {pk for pk, s in by_id.items() if s.has_entries}
+    with_entries = sorted(pk for pk, s in by_id.items() if s.has_entries)
     published: dict[int, list[ListEntry]] = {}
     removed_adverse: set[int] = set()
     if with_entries:
-        rows = (
-            relevant.filter(subject_id__in=with_entries)
-            .select_related("initiating_department", "source_entry__subject")
-            .order_by("list_type", "decision_date", "pk")
-        )
-        for entry in rows:
+        for entry in _CHECK_ENTRIES.raw(subject_ids=with_entries, since=since):
             entry.subject = by_id[entry.subject_id]  # already loaded: no join
             if entry.status == ListEntry.Status.PUBLISHED:
                 published.setdefault(entry.subject_id, []).append(entry)

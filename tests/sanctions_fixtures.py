@@ -6,13 +6,14 @@ from datetime import date
 
 import pytest
 
-from registry.models import Subject
+from registry.demo import make_uscc
+from registry.models import Subject, SubjectCode
 from sanctions import services
 from sanctions.models import ListEntry
 
 from .conftest import GLOBAL_SCOPE
 
-__all__ = ["make_measure", "make_entry", "person"]
+__all__ = ["make_measure", "make_entry", "person", "listed"]
 
 TODAY = date(2026, 3, 2)  # a Monday; 2026 is in chinesecalendar, so no provisional dates
 
@@ -95,3 +96,37 @@ def make_entry(dept_a):
 @pytest.fixture
 def person(make_subject):
     return make_subject("次仁扎西", kind=Subject.Kind.NATURAL_PERSON)
+
+
+@pytest.fixture
+def listed(make_subject, make_measure, make_entry, dept_a, dept_b):
+    """Organisations on the black, focus and red lists, a listed person, a clean subject, an old code."""
+    make_measure("P-A", departments=[dept_a])
+    make_measure("P-B", departments=[dept_b], list_types=("black", "focus"))
+    make_measure("I-A", departments=[dept_a], kind="incentive", list_types=("red",), national_class=None)
+    make_measure(
+        "I-CLEAN",
+        departments=[dept_a],
+        kind="incentive",
+        list_types=("red",),
+        national_class=None,
+        for_clean_record=True,
+    )
+    subjects = []
+    for i, list_type in enumerate(["black", "focus", "red", "black"]):
+        subject = make_subject(f"林芝{i}号建筑工程有限公司")
+        make_entry(subject, list_type)
+        subjects.append(subject)
+    person = make_subject("次仁扎西", kind=Subject.Kind.NATURAL_PERSON)
+    make_entry(person, "black", category="legal_obligation")
+    clean = make_subject("林芝守信商贸有限公司")
+    SubjectCode.objects.create(subject=clean, kind="business_registration", value="540400200012345")
+    return subjects, person, clean
+
+
+def check_codes(listed, n):
+    subjects, person, clean = listed
+    person_id = person.reveal_id_number()
+    base = [s.uscc for s in subjects] + [person_id, clean.uscc, "540400200012345", make_uscc("9", "1", "540400", 77)]
+    base += ["", "91540400MA6T00000X", "不是代码"]
+    return (base * (n // len(base) + 1))[:n]

@@ -10,48 +10,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from registry.demo import make_uscc
-from registry.models import Subject, SubjectCode
 from sanctions import selectors, services
 
 from .conftest import GLOBAL_SCOPE
-from .sanctions_fixtures import *  # noqa: F403  (fixtures)
+from .sanctions_fixtures import *  # noqa: F403  (fixtures: listed …)
+from .sanctions_fixtures import check_codes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def listed(make_subject, make_measure, make_entry, dept_a, dept_b):
-    """Organisations on the black, focus and red lists, a listed person, a clean subject, an old code."""
-    make_measure("P-A", departments=[dept_a])
-    make_measure("P-B", departments=[dept_b], list_types=("black", "focus"))
-    make_measure("I-A", departments=[dept_a], kind="incentive", list_types=("red",), national_class=None)
-    make_measure(
-        "I-CLEAN",
-        departments=[dept_a],
-        kind="incentive",
-        list_types=("red",),
-        national_class=None,
-        for_clean_record=True,
-    )
-    subjects = []
-    for i, list_type in enumerate(["black", "focus", "red", "black"]):
-        subject = make_subject(f"林芝{i}号建筑工程有限公司")
-        make_entry(subject, list_type)
-        subjects.append(subject)
-    person = make_subject("次仁扎西", kind=Subject.Kind.NATURAL_PERSON)
-    make_entry(person, "black", category="legal_obligation")
-    clean = make_subject("林芝守信商贸有限公司")
-    SubjectCode.objects.create(subject=clean, kind="business_registration", value="540400200012345")
-    return subjects, person, clean
-
-
-def _codes(listed, n):
-    subjects, person, clean = listed
-    person_id = person.reveal_id_number()
-    base = [s.uscc for s in subjects] + [person_id, clean.uscc, "540400200012345", make_uscc("9", "1", "540400", 77)]
-    base += ["", "91540400MA6T00000X", "不是代码"]
-    return (base * (n // len(base) + 1))[:n]
 
 
 def _count(fn, *, reads_only=False) -> int:
@@ -64,7 +29,7 @@ def _count(fn, *, reads_only=False) -> int:
 
 
 def test_batch_answers_equal_single_answers(listed, dept_a):
-    codes = _codes(listed, 11)
+    codes = check_codes(listed, 11)
     batch = [a for a, _s in selectors.check_answers(codes, department_id=dept_a.pk, on=date(2026, 3, 2))]
     single = [selectors.check_answer(c, department_id=dept_a.pk, on=date(2026, 3, 2)) for c in codes]
     assert batch == single
@@ -77,10 +42,10 @@ def test_batch_answers_equal_single_answers(listed, dept_a):
 
 def test_check_queries_do_not_grow_with_the_batch(listed, dept_a, make_api_client):
     api, _client = make_api_client(department=dept_a)
-    api.post("/api/v1/check/batch/", {"matter": "预热", "codes": _codes(listed, 3)}, format="json")  # warm caches
+    api.post("/api/v1/check/batch/", {"matter": "预热", "codes": check_codes(listed, 3)}, format="json")  # warm caches
 
     def batch(n):
-        r = api.post("/api/v1/check/batch/", {"matter": "政府采购", "codes": _codes(listed, n)}, format="json")
+        r = api.post("/api/v1/check/batch/", {"matter": "政府采购", "codes": check_codes(listed, n)}, format="json")
         assert r.status_code == 200 and r.json()["count"] == n
 
     few, many = _count(lambda: batch(11), reads_only=True), _count(lambda: batch(300), reads_only=True)

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from creditsys import versions
+
 KEY_PREFIX = "cs"
 
 
@@ -32,6 +34,36 @@ def api_client_model():
     return apps.get_model(settings.API_CLIENT_MODEL)
 
 
+# API clients (with their department and region) memoised per process while the shared version is
+# unchanged: the lookup cost more than a whole check's reads. Any save or delete of a client, a
+# department or a region bumps the version (``clients_changed``), so a revoked key stops working at
+# the next request of every process. Without the shared cache: read per request.
+CLIENTS_VERSION_KEY = "api:clients-version"
+_clients_memo: dict = {"version": None, "clients": {}}
+
+
+def _forget_clients() -> None:
+    _clients_memo.update(version=None, clients={})
+
+
+def clients_changed(*args, **kwargs) -> None:
+    """A client, department or region changed: forget memoised clients in every process."""
+    versions.changed(CLIENTS_VERSION_KEY, _forget_clients)
+
+
+def client_by_prefix(prefix: str):
+    version = versions.current(CLIENTS_VERSION_KEY)
+    if version is None or _clients_memo["version"] != version:
+        _clients_memo.update(version=version, clients={})
+    clients = _clients_memo["clients"]
+    if prefix in clients:
+        return clients[prefix]
+    client = api_client_model().objects.select_related("department__region", "region").filter(key_prefix=prefix).first()
+    if version is not None and client is not None:
+        clients[prefix] = client
+    return client
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -46,12 +78,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         pieces = key.split("_", 2)
         if len(pieces) != 3 or pieces[0] != KEY_PREFIX:
             raise exceptions.AuthenticationFailed("API 密钥无效。")
-        client = (
-            api_client_model()
-            .objects.select_related("department__region", "region")
-            .filter(key_prefix=pieces[1])
-            .first()
-        )
+        client = client_by_prefix(pieces[1])
         if client is None or not hmac.compare_digest(client.key_hash, hash_key(key)):
             raise exceptions.AuthenticationFailed("API 密钥无效。")
         if not client.is_active:
@@ -59,6 +86,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
             type(client).objects.filter(pk=client.pk).update(last_used_at=now)
+            client.last_used_at = now  # the memoised copy too: at most one UPDATE a minute per process
         from creditsys import context
 
         ctx = context.current()

@@ -1,0 +1,131 @@
+"""The check API's fast paths give the same answers as the plain ORM, and their memos never go stale.
+
+- ``creditsys.db``: the ``__any`` lookup and querysets compiled once (``PreparedQuery``);
+- the per-process memo of API clients (a revoked or narrowed key stops working at once);
+- the Redis cache backend that reuses its client.
+"""
+
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from creditsys.db import PreparedQuery
+from registry.models import Subject
+from sanctions import selectors
+
+from .conftest import need
+from .sanctions_fixtures import *  # noqa: F403  (fixtures: listed …)
+from .sanctions_fixtures import check_codes
+
+pytestmark = pytest.mark.django_db
+
+
+def test_any_lookup_filters_like_in(make_subject):
+    a, b, _c = (make_subject(f"林芝{i}号商贸有限公司") for i in range(3))
+    codes = [a.uscc, b.uscc, "91540400MA6T00000X"]
+    assert set(Subject.objects.filter(uscc__any=codes)) == set(Subject.objects.filter(uscc__in=codes)) == {a, b}
+    assert not Subject.objects.filter(uscc__any=[]).exists()
+    assert set(Subject.objects.filter(pk__any=[a.pk])) == {a}
+
+
+def test_any_lookup_is_one_array_parameter(postgres):
+    sql, params = Subject.objects.filter(uscc__any=["1", "2", "3"]).query.sql_with_params()
+    assert "= ANY(%s::varchar(18)[])" in sql and params[-1] == ["1", "2", "3"]
+
+
+def test_prepared_query_compiles_once_and_substitutes(postgres, make_subject):
+    a, b = make_subject("林芝甲商贸有限公司"), make_subject("林芝乙商贸有限公司")
+    built = []
+
+    def build(codes, since):
+        built.append(codes)
+        return Subject.objects.filter(uscc__any=codes, created_at__date__gte=since).order_by("pk")
+
+    prepared = PreparedQuery(build, codes=list[str], since=date)
+    assert [s.pk for s in prepared.raw(codes=[a.uscc], since=date(2000, 1, 1))] == [a.pk]
+    assert [s.pk for s in prepared.raw(codes=[a.uscc, b.uscc], since=date(2000, 1, 1))] == [a.pk, b.pk]
+    assert list(prepared.raw(codes=[a.uscc], since=date(2999, 1, 1))) == []
+    assert len(built) == 1  # compiled once, with markers
+    assert "placeholder" in built[0][0]
+
+
+def test_prepared_query_falls_back_when_a_value_is_transformed(postgres, make_subject):
+    a = make_subject("林芝丙商贸有限公司")
+    # ``contains`` wraps the value in %…%: the marker is not found as such, so nothing is guessed.
+    prepared = PreparedQuery(lambda name: Subject.objects.filter(name__contains=name), name=str)
+    found = prepared.raw(name="丙商贸")
+    assert [s.pk for s in found] == [a.pk]
+    assert prepared._compiled["default"] is None
+
+
+def test_check_answers_equal_with_and_without_compiled_queries(listed, dept_a, monkeypatch):
+    codes = check_codes(listed, 11)
+    on = date(2026, 3, 2)
+    prepared = [a for a, _s in selectors.check_answers(codes, department_id=dept_a.pk, on=on)]
+    monkeypatch.setattr(PreparedQuery, "raw", lambda self, using="default", **values: self.build(**values))
+    plain = [a for a, _s in selectors.check_answers(codes, department_id=dept_a.pk, on=on)]
+    assert prepared == plain
+    assert any(a["entries"] for a in prepared) and any(a["trustworthy"] for a in prepared)
+
+
+def test_single_check_is_three_queries_once_warm(listed, dept_a, make_api_client):
+    api, _client = make_api_client(department=dept_a)
+    code = listed[0][0].uscc
+    assert api.get("/api/v1/check/", {"code": code, "matter": "预热"}).status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        r = api.get("/api/v1/check/", {"code": code, "matter": "行政许可"})
+    assert r.status_code == 200 and r.json()["found"] is True
+    # The subject with its flags, its entries, the check log: no key lookup, no catalogue.
+    assert len(ctx.captured_queries) == 3, [q["sql"][:80] for q in ctx.captured_queries]
+
+
+def test_api_client_memo_follows_every_change(listed, dept_a, dept_b, make_api_client):
+    api, client = make_api_client(department=dept_a)
+    params = {"code": listed[0][0].uscc, "matter": "行政许可"}
+    assert api.get("/api/v1/check/", params).status_code == 200
+    client.scopes = ["read"]
+    client.save()
+    assert api.get("/api/v1/check/", params).status_code == 403
+    client.scopes = ["check"]
+    client.save()
+    assert api.get("/api/v1/check/", params).status_code == 200
+    # The department the answer is computed for is the current one.
+    measures = {m["code"] for m in api.get("/api/v1/check/", params).json()["measures"]}
+    client.department = dept_b
+    client.save()
+    assert {m["code"] for m in api.get("/api/v1/check/", params).json()["measures"]} != measures
+    client.is_active = False
+    client.save()
+    assert api.get("/api/v1/check/", params).status_code == 401
+
+
+def test_api_client_memo_without_cache_reads_the_database(listed, dept_a, make_api_client, monkeypatch):
+    from creditsys import versions
+
+    api, client = make_api_client(department=dept_a)
+    params = {"code": listed[0][0].uscc, "matter": "行政许可"}
+    monkeypatch.setattr(versions, "current", lambda key: None)  # cache down
+    assert api.get("/api/v1/check/", params).status_code == 200
+    type(client).objects.filter(pk=client.pk).update(is_active=False)  # no signal: only the database knows
+    assert api.get("/api/v1/check/", params).status_code == 401
+
+
+@pytest.mark.redis
+def test_redis_cache_backend_reuses_its_client():
+    from creditsys.cache import RedisCache
+
+    need(bool(settings.REDIS_URL), "needs Redis (set REDIS_URL)")
+    cache = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "test-fast-paths"})
+    cache.clear()
+    cache.set("a", {"版本": 1})
+    assert cache.get("a") == {"版本": 1}
+    assert cache.add("a", 2) is False and cache.add("b", 2) is True
+    assert cache.get_many(["a", "b", "c"]) == {"a": {"版本": 1}, "b": 2}
+    cache.delete("a")
+    assert cache.get("a") is None
+    client = cache._cache.get_client()
+    assert cache._cache.get_client() is client and cache._cache.get_client(write=True) is client
+    cache.clear()
