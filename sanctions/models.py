@@ -362,7 +362,14 @@ class TaskAlert(models.Model):
 
 
 class CheckLog(models.Model):
-    """查询留痕: who checked which code, for which matter, and what the answer was."""
+    """查询留痕: who checked which code, for which matter, and what the answer was.
+
+    An append-only, high-volume log (a batch check writes 1,000 rows): its references are kept by
+    Django (``PROTECT``) without database foreign-key constraints, whose per-row checks at commit
+    cost more than the insert itself and made concurrent checks of one client contend on the same
+    parent rows; only the indexes the reads and the ``PROTECT`` lookups need are kept (partial on the
+    columns that are empty for half the rows).
+    """
 
     check_id = models.UUIDField("核查编号", default=uuid.uuid4, unique=True, editable=False)
     checked_at = models.DateTimeField("核查时间", auto_now_add=True, db_index=True)
@@ -373,9 +380,18 @@ class CheckLog(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     api_client = models.ForeignKey(
-        "registry.ApiClient", verbose_name="核查系统", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.ApiClient",
+        verbose_name="核查系统",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     department = models.ForeignKey(
         "registry.Department",
@@ -384,15 +400,31 @@ class CheckLog(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
+        db_index=False,  # checklog_dept_idx starts with it
     )
     region = models.ForeignKey(
-        "registry.Region", verbose_name="核查区划", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Region",
+        verbose_name="核查区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     channel = models.CharField("渠道", max_length=10, default="web")
     matter = models.CharField("办理事项", max_length=200)
     code = models.CharField("查询代码（脱敏）", max_length=40)
     subject = models.ForeignKey(
-        "registry.Subject", verbose_name="信用主体", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "registry.Subject",
+        verbose_name="信用主体",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     found = models.BooleanField("找到主体", default=False)
     entry_count = models.PositiveIntegerField("有效名单数", default=0)
@@ -403,7 +435,13 @@ class CheckLog(models.Model):
         verbose_name = "核查记录"
         verbose_name_plural = "核查记录（查询留痕）"
         ordering = ["-checked_at", "-pk"]
-        indexes = [models.Index(fields=["department", "checked_at"], name="checklog_dept_idx")]
+        indexes = [
+            models.Index(fields=["department", "checked_at"], name="checklog_dept_idx"),
+            models.Index(fields=["region", "checked_at"], name="checklog_region_idx"),
+            models.Index(fields=["subject"], name="checklog_subject_idx", condition=Q(subject__isnull=False)),
+            models.Index(fields=["user"], name="checklog_user_idx", condition=Q(user__isnull=False)),
+            models.Index(fields=["api_client"], name="checklog_client_idx", condition=Q(api_client__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.checked_at:%Y-%m-%d %H:%M} {self.matter} {self.code}"

@@ -129,3 +129,45 @@ def test_redis_cache_backend_reuses_its_client():
     client = cache._cache.get_client()
     assert cache._cache.get_client() is client and cache._cache.get_client(write=True) is client
     cache.clear()
+
+
+def test_check_logs_carry_every_column(listed, dept_a, make_api_client):
+    from sanctions.models import CheckLog
+
+    api, client = make_api_client(department=dept_a)
+    codes = check_codes(listed, 11)
+    r = api.post("/api/v1/check/batch/", {"codes": codes, "matter": "政府采购"}, format="json")
+    assert r.status_code == 200
+    answers = r.json()["results"]
+    logs = {str(log.check_id): log for log in CheckLog.objects.all()}
+    assert set(logs) == {a["check_id"] for a in answers}
+    for answer in answers:
+        log = logs[answer["check_id"]]
+        assert (log.api_client_id, log.user_id, log.department_id, log.region_id, log.channel) == (
+            client.pk,
+            None,
+            dept_a.pk,
+            dept_a.region_id,
+            "api",
+        )
+        assert (log.matter, log.code, log.found, log.summary) == (
+            "政府采购",
+            answer["code"],
+            answer["found"],
+            answer["message"],
+        )
+        assert (log.entry_count, log.measure_count) == (len(answer["entries"]), len(answer["measures"]))
+        assert (log.subject_id is not None) == answer["found"]
+
+
+def test_gunicorn_workers_freeze_the_startup_heap():
+    import gc
+    import runpy
+    from pathlib import Path
+
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    try:
+        config["post_worker_init"](None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
