@@ -9,33 +9,45 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import uuid
 
 from django.db import connection, transaction
 from django.db.models import Model
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from . import context
+from .bulk import bulk_insert
 from .models import AuditEvent
 
 GENESIS = "0" * 64
 _LOCK_KEY = 0x43524544  # 'CRED': one advisory lock for the chain
 
 
+@functools.cache
+def _snapshot_attnames(model: type[Model], exclude: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname not in exclude and f.name not in exclude)
+
+
+_JSON_PLAIN = (str, int, bool, type(None))
+
+
 def snapshot(instance: Model, exclude: tuple[str, ...] = ()) -> dict:
     """A JSON-safe dict of a model's concrete fields (foreign keys by id)."""
     data = {}
-    for f in instance._meta.concrete_fields:
-        if f.attname in exclude or f.name in exclude:
+    for attname in _snapshot_attnames(type(instance), tuple(exclude)):
+        value = getattr(instance, attname)
+        if type(value) in _JSON_PLAIN:  # most fields: no conversion (bulk writers snapshot every row)
+            data[attname] = value
             continue
-        value = getattr(instance, f.attname)
         if isinstance(value, datetime.datetime | datetime.date | datetime.time):
             value = value.isoformat()
         elif isinstance(value, decimal.Decimal | uuid.UUID):
             value = str(value)
         elif isinstance(value, bytes | memoryview):
             continue
-        data[f.attname] = value
+        data[attname] = value
     return data
 
 
@@ -47,8 +59,7 @@ def diff(before: dict | None, after: dict | None) -> tuple[dict | None, dict | N
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-@transaction.atomic
-def record(
+def _event(
     *,
     action: str,
     instance: Model | None = None,
@@ -60,16 +71,13 @@ def record(
     after: dict | None = None,
     reason: str = "",
 ) -> AuditEvent:
+    """An unsaved event in the current request/task context, chained by ``record`` or ``record_many``."""
     ctx = context.current()
     if instance is not None:
         object_type = object_type or instance._meta.label_lower
         object_id = object_id or str(instance.pk)
         object_repr = object_repr or str(instance)[:200]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    event = AuditEvent(
+    return AuditEvent(
         created_at=timezone.now(),
         action=action,
         object_type=object_type,
@@ -84,11 +92,48 @@ def record(
         reason=reason[:500],
         before=before,
         after=after,
-        prev_hash=last or GENESIS,
     )
+
+
+def _chain_tip() -> str:
+    """Take the chain's lock (held to the end of the transaction) and return the last hash."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+
+
+@transaction.atomic
+def record(**fields) -> AuditEvent:
+    """Append one event; ``fields`` as ``_event`` (action, instance, subject_id, before, after, …)."""
+    event = _event(**fields)
+    event.prev_hash = _chain_tip()
     event.hash = event.compute_hash()
     event.save()
     return event
+
+
+@transaction.atomic(savepoint=False)
+def record_many(entries: list[dict]) -> list[AuditEvent]:
+    """Append several events in order with one lock and one INSERT (bulk writers such as the import).
+
+    Each entry takes the arguments of ``record``. The rows get ascending ids in list order, so the
+    chain verifies as if they had been recorded one by one; ``post_save`` is sent for each, as
+    ``record`` would (listeners such as the public page cache react to audited changes).
+    """
+    events = [_event(**entry) for entry in entries]
+    if not events:
+        return []
+    prev = _chain_tip()
+    for event in events:
+        event.prev_hash = prev
+        event.hash = prev = event.compute_hash()
+    bulk_insert(events)
+    for event in events:
+        post_save.send(
+            sender=AuditEvent, instance=event, created=True, update_fields=None, raw=False, using=connection.alias
+        )
+    return events
 
 
 def verify_chain() -> tuple[bool, int, str]:
