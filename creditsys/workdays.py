@@ -17,6 +17,8 @@ the next working day when the profile says so (法定期间届满日遇节假日
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -41,14 +43,35 @@ calendar_changed = Signal()  # provides: year
 # by the others (the worker's sweeps) without a database query per day counted.
 _VERSION_KEY = "creditsys:calendar-version"
 _memo: dict[int, tuple[bool, dict[date, bool]]] = {}
+_day_memo: dict[date, tuple[bool, bool]] = {}  # day_status results (chinesecalendar is slow per call)
 _memo_version: list = [None]
+_pinned: ContextVar[bool] = ContextVar("workdays_pinned", default=False)
+
+
+def _forget() -> None:
+    _memo.clear()
+    _day_memo.clear()
 
 
 def _sync() -> None:
+    if _pinned.get():
+        return
     version = cache.get(_VERSION_KEY)
     if version != _memo_version[0]:
-        _memo.clear()
+        _forget()
         _memo_version[0] = version
+
+
+@contextmanager
+def pinned():
+    """Check the memo's version once for a batch of computations (an import chunk) instead of at
+    every call: thousands of deadlines then cost no cache round trip each, and see one calendar."""
+    _sync()
+    token = _pinned.set(True)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def _year_table(year: int) -> tuple[bool, dict[date, bool]]:
@@ -62,7 +85,7 @@ def _year_table(year: int) -> tuple[bool, dict[date, bool]]:
 
 def clear_cache() -> None:
     """Forget the memo here and tell every other process to do the same."""
-    _memo.clear()
+    _forget()
     cache.set(_VERSION_KEY, time.time_ns(), timeout=None)
     _memo_version[0] = cache.get(_VERSION_KEY)
 
@@ -88,6 +111,13 @@ def day_status(day: date) -> tuple[bool, bool]:
 
 
 def _day_status(day: date) -> tuple[bool, bool]:
+    status = _day_memo.get(day)
+    if status is None:
+        status = _day_memo[day] = _compute_day_status(day)
+    return status
+
+
+def _compute_day_status(day: date) -> tuple[bool, bool]:
     complete, overrides = _year_table(day.year)
     if day in overrides:
         return overrides[day], False
