@@ -12,6 +12,7 @@ from .records import (
     record_correct,
     record_input,
     record_upsert,
+    record_upsert_many,
     record_withdraw,
     records_recompute_report_due,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "record_correct",
     "record_input",
     "record_upsert",
+    "record_upsert_many",
     "penalty_mark_repaired",
     "record_withdraw",
     "records_recompute_report_due",

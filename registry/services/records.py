@@ -1,6 +1,7 @@
 """双公示 records (SPEC §5): validation, idempotent upsert, correction, withdrawal, the publication
-sweep. The web forms, the API and the Excel/CSV import all call ``record_upsert``; nothing else
-writes records.
+sweep. The web forms and the API call ``record_upsert``; the Excel/CSV import calls
+``record_upsert_many``, which applies the same rules (the same functions) to a chunk of rows and
+writes it with a constant number of queries. Nothing else writes records.
 
 Input values may be strings (forms, CSV), dates/decimals (API serializers) or spreadsheet cells
 (datetime, float); ``clean_record_input`` turns them into one canonical shape and reports every
@@ -9,6 +10,7 @@ problem as ``{field: [中文消息]}``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -17,9 +19,11 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 
-from creditsys import audit, context, crypto
+from creditsys import audit, context, crypto, workdays
+from creditsys.bulk import bulk_insert
 from creditsys.policy import get_profile
 
 from .. import rules
@@ -65,6 +69,8 @@ class UpsertResult:
 
 
 def _text(value) -> str:
+    if type(value) is str:  # the common case first: called for every field of every imported row
+        return value.replace("\x00", "").strip()
     if value is None:
         return ""
     if isinstance(value, dict | list | tuple | set):
@@ -117,6 +123,35 @@ def _decimal(value) -> Decimal | None:
     return result
 
 
+@functools.cache
+def _text_fields(kind: str) -> tuple[tuple[str, int | None], ...]:
+    """Free-text input fields with their maximum lengths from the model (fixed per process)."""
+    model = MODELS[kind]
+    fields = []
+    for field in labels(kind):
+        try:
+            model_field = model._meta.get_field(field)
+        except FieldDoesNotExist:  # input-only fields (ID numbers) have no model column
+            continue
+        if model_field.get_internal_type() in ("CharField", "TextField") and not model_field.choices:
+            fields.append((field, model_field.max_length))
+    return tuple(fields)
+
+
+# Choices as plain tuples: ``TextChoices.choices`` builds a new list at every access.
+_CHOICES = {
+    enum: tuple(enum.choices)
+    for enum in (
+        SubjectCategory,
+        IdType,
+        Disclosure,
+        LicenseRecord.Category,
+        LicenseRecord.CurrentStatus,
+    )
+}
+_PENALTY_CATEGORIES = frozenset(PenaltyRecord.Category.values)
+
+
 def clean_record_input(kind: str, data: dict, *, today: date) -> dict:
     """Validate one record's input; return the canonical dict or raise ``ValidationError``."""
     names = labels(kind)
@@ -142,25 +177,15 @@ def clean_record_input(kind: str, data: dict, *, today: date) -> dict:
                 continue  # filled from the registered issuing department
             err(field, f"{label}为必填项。")
 
-    # Text fields with their maximum lengths from the model.
-    model = MODELS[kind]
-    for field in names:
+    for field, limit in _text_fields(kind):
         if field in errors:
             continue
-        try:
-            model_field = model._meta.get_field(field)
-        except FieldDoesNotExist:  # input-only fields (ID numbers) have no model column
-            model_field = None
-        if model_field is not None and model_field.get_internal_type() in ("CharField", "TextField"):
-            if model_field.choices:
-                continue
-            value = _text(data.get(field))
-            limit = model_field.max_length
-            if limit and len(value) > limit:
-                err(field, f"{names[field]}不能超过{limit}个字符。")
-            out[field] = value
+        value = _text(data.get(field))
+        if limit and len(value) > limit:
+            err(field, f"{names[field]}不能超过{limit}个字符。")
+        out[field] = value
 
-    category = _choice(data.get("subject_category"), SubjectCategory.choices, _CATEGORY_ALIASES)
+    category = _choice(data.get("subject_category"), _CHOICES[SubjectCategory], _CATEGORY_ALIASES)
     if category is None:
         err("subject_category", "行政相对人类别应为：法人及非法人组织、个体工商户或自然人。")
     out["subject_category"] = category or ""
@@ -170,7 +195,7 @@ def clean_record_input(kind: str, data: dict, *, today: date) -> dict:
         if _text(data.get("uscc")):
             err("uscc", "自然人不填写统一社会信用代码。")
         out["uscc"] = ""
-        id_type = _choice(data.get("id_type"), IdType.choices) or IdType.ID_CARD
+        id_type = _choice(data.get("id_type"), _CHOICES[IdType]) or IdType.ID_CARD
         if id_type != IdType.ID_CARD:
             err("id_type", "自然人目前仅支持以居民身份证登记。")
         out["id_type"] = id_type
@@ -198,7 +223,7 @@ def clean_record_input(kind: str, data: dict, *, today: date) -> dict:
         if field in out:
             out[field] = normalize_code(out[field])
 
-    rep_type = _choice(data.get("legal_rep_id_type"), IdType.choices)
+    rep_type = _choice(data.get("legal_rep_id_type"), _CHOICES[IdType])
     rep_number = _text(data.get("legal_rep_id_number"))
     if rep_type is None:
         err("legal_rep_id_type", "法定代表人证件类型无效。")
@@ -242,7 +267,7 @@ def clean_record_input(kind: str, data: dict, *, today: date) -> dict:
         except ValidationError as exc:
             err(field, f"{names[field]}：{exc.messages[0]}")
 
-    disclosure = _choice(data.get("disclosure"), Disclosure.choices)
+    disclosure = _choice(data.get("disclosure"), _CHOICES[Disclosure])
     if disclosure is None:
         err("disclosure", "公开属性应为：社会公开、授权查询或政务共享。")
     out["disclosure"] = disclosure or Disclosure.PUBLIC
@@ -260,7 +285,7 @@ def clean_record_input(kind: str, data: dict, *, today: date) -> dict:
 def _clean_penalty(data, out, err, date_field, names):
     raw = _text(data.get("categories")).translate(_SEPARATORS)
     cats = [c.strip() for c in raw.split(";") if c.strip()]
-    bad = [c for c in cats if c not in PenaltyRecord.Category.values]
+    bad = [c for c in cats if c not in _PENALTY_CATEGORIES]
     if bad:
         err("categories", f"处罚类别“{'、'.join(bad)}”不在国家标准列表中。")
     out["categories"] = ";".join(dict.fromkeys(cats))
@@ -304,11 +329,11 @@ def _clean_penalty(data, out, err, date_field, names):
 
 
 def _clean_license(data, out, err, date_field, names):
-    category = _choice(data.get("category"), LicenseRecord.Category.choices)
+    category = _choice(data.get("category"), _CHOICES[LicenseRecord.Category])
     if category is None:
         err("category", "许可类别应为：普通、特许、认可、核准、登记或其他。")
     out["category"] = category or ""
-    status = _choice(data.get("current_status"), LicenseRecord.CurrentStatus.choices)
+    status = _choice(data.get("current_status"), _CHOICES[LicenseRecord.CurrentStatus])
     if status is None:
         err("current_status", "当前状态应为：有效或无效。")
     out["current_status"] = status or LicenseRecord.CurrentStatus.VALID
@@ -347,8 +372,12 @@ def can_edit_record(scope: Scope, record) -> bool:
     return department_allowed(scope, record.department) or department_allowed(scope, record.source_department)
 
 
-def _department_for(field: str, uscc: str, scope: Scope, names: dict) -> Department:
-    department = Department.objects.filter(uscc=uscc).first()
+def _department_by_uscc(uscc: str) -> Department | None:
+    return Department.objects.filter(uscc=uscc).first()
+
+
+def _department_for(field: str, uscc: str, names: dict, lookup) -> Department:
+    department = lookup(uscc)
     if department is None:
         raise ValidationError({field: [f"{names[field]}“{uscc}”不是本系统登记的部门。"]})
     return department
@@ -357,17 +386,66 @@ def _department_for(field: str, uscc: str, scope: Scope, names: dict) -> Departm
 # --- upsert -----------------------------------------------------------------------------------
 
 
-def _subject_for(scope: Scope, cleaned: dict, department: Department) -> Subject:
+@dataclass
+class _Prepared:
+    """One row's checked input, ready to be matched against its existing record."""
+
+    cleaned: dict
+    department: Department
+    source: Department
+    fingerprint: str
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return self.department.pk, self.cleaned["document_number"]
+
+
+def _prepare(scope: Scope, kind: str, cleaned: dict, lookup) -> _Prepared:
+    """Departments, the scope check and the fingerprint; ``lookup`` finds a department by USCC."""
+    names = labels(kind)
+    department = _department_for("authority_uscc", cleaned["authority_uscc"], names, lookup)
+    source = (
+        department
+        if cleaned["source_uscc"] == department.uscc
+        else _department_for("source_uscc", cleaned["source_uscc"], names, lookup)
+    )
+    if not (department_allowed(scope, department) or department_allowed(scope, source)):
+        raise ValidationError(
+            {"authority_uscc": ["只能报送本部门（或本区划部门）作出或提供的记录。"]},
+        )
+    cleaned["authority_name"] = cleaned.get("authority_name") or department.name
+    cleaned["source_name"] = cleaned.get("source_name") or source.name
+    return _Prepared(cleaned, department, source, input_hash(cleaned))
+
+
+def _is_unchanged(scope: Scope, existing, fingerprint: str) -> bool:
+    """True when the input is what the record already holds; raises when it may not be changed."""
+    if existing is None:
+        return False
+    if existing.input_hash == fingerprint:
+        return True
+    if existing.is_withdrawn:
+        raise ValidationError({"document_number": ["该文书号的记录已撤销，不能再修改；如需重新公示请使用新的文书号。"]})
+    if not can_edit_record(scope, existing):
+        raise ValidationError({"document_number": ["该记录不属于本部门，不能修改。"]})
+    return False
+
+
+def _subject_key(cleaned: dict) -> tuple[str, str]:
+    """How a record's subject is found: (Subject field, value)."""
     if cleaned["subject_category"] == SubjectCategory.NATURAL_PERSON:
-        subject = Subject.objects.filter(id_number_hmac=crypto.lookup_hmac(cleaned["id_number"])).first()
-    else:
-        subject = Subject.objects.filter(uscc=cleaned["uscc"]).first()
-    if subject is not None:
-        if subject.kind != cleaned["subject_category"]:
+        return "id_number_hmac", crypto.lookup_hmac(cleaned["id_number"])
+    return "uscc", cleaned["uscc"]
+
+
+def _subject_for(scope: Scope, cleaned: dict, department: Department, found: Subject | None) -> Subject:
+    """The registered subject ``found`` by its code (checked), or a new one."""
+    if found is not None:
+        if found.kind != cleaned["subject_category"]:
             raise ValidationError(
-                {"subject_category": [f"与已登记主体“{subject.name}”的类别（{subject.get_kind_display()}）不一致。"]}
+                {"subject_category": [f"与已登记主体“{found.name}”的类别（{found.get_kind_display()}）不一致。"]}
             )
-        return subject
+        return found
     try:
         return subject_create(
             scope=scope,
@@ -440,18 +518,76 @@ def _refresh_status(record, *, today: date) -> None:
             record.publication_ended_at = None
 
 
-def _revision(record, action: str, reason: str = "") -> RecordRevision:
+def _revision_for(record, action: str, reason: str = "", data: dict | None = None) -> RecordRevision:
     ctx = context.current()
     key = "penalty" if isinstance(record, PenaltyRecord) else "license"
-    return RecordRevision.objects.create(
+    return RecordRevision(
         **{key: record},
         version=record.version,
         action=action,
         reason=reason[:500],
         actor=ctx.actor or "system",
         channel=ctx.channel,
-        data=audit.snapshot(record, AUDIT_EXCLUDE),
+        data=audit.snapshot(record, AUDIT_EXCLUDE) if data is None else data,
     )
+
+
+def _revision(record, action: str, reason: str = "") -> RecordRevision:
+    revision = _revision_for(record, action, reason)
+    revision.save()
+    return revision
+
+
+def _new_record(model, prepared: _Prepared, subject: Subject, *, today: date):
+    record = model(
+        subject=subject,
+        department=prepared.department,
+        source_department=prepared.source,
+        reported_on=today,
+        input_hash=prepared.fingerprint,
+    )
+    _apply(record, prepared.cleaned, today=today)
+    return record
+
+
+def _change_record(record, prepared: _Prepared, subject: Subject, *, today: date) -> dict:
+    """Apply a correction to ``record`` (unsaved); returns the snapshot from before."""
+    before = audit.snapshot(record, AUDIT_EXCLUDE)
+    record.subject = subject
+    record.source_department = prepared.source
+    record.input_hash = prepared.fingerprint
+    record.version += 1
+    _apply(record, prepared.cleaned, today=today)
+    return before
+
+
+UPDATE_REASON = "报送更新（同一文书号再次报送且内容有变化）"
+CONCURRENT_MESSAGE = "该文书号的记录正在被同时报送，请稍后重试。"
+
+
+def _history(record, reason: str, before: dict | None) -> tuple[RecordRevision, dict]:
+    """The revision (unsaved) and the audit entry of a saved creation (``before`` None) or correction."""
+    after = audit.snapshot(record, AUDIT_EXCLUDE)
+    if before is None:
+        revision = _revision_for(record, RecordRevision.Action.CREATE, reason, after)
+        return revision, {
+            "action": "create",
+            "instance": record,
+            "subject_id": record.subject_id,
+            "after": after,
+            "reason": reason,
+        }
+    reason = reason or UPDATE_REASON
+    b, a = audit.diff(before, after)
+    revision = _revision_for(record, RecordRevision.Action.CORRECT, reason, after)
+    return revision, {
+        "action": "update",
+        "instance": record,
+        "subject_id": record.subject_id,
+        "before": b,
+        "after": a,
+        "reason": reason,
+    }
 
 
 @transaction.atomic
@@ -462,69 +598,202 @@ def record_upsert(*, scope: Scope, kind: str, data: dict, reason: str = "", toda
     saved, the previous one stays in the revision history. Withdrawn records cannot be changed.
     """
     today = today or timezone.localdate()
-    names = labels(kind)
-    cleaned = clean_record_input(kind, data, today=today)
-    department = _department_for("authority_uscc", cleaned["authority_uscc"], scope, names)
-    source = (
-        department
-        if cleaned["source_uscc"] == department.uscc
-        else _department_for("source_uscc", cleaned["source_uscc"], scope, names)
-    )
-    if not (department_allowed(scope, department) or department_allowed(scope, source)):
-        raise ValidationError(
-            {"authority_uscc": ["只能报送本部门（或本区划部门）作出或提供的记录。"]},
-        )
-    cleaned["authority_name"] = cleaned.get("authority_name") or department.name
-    cleaned["source_name"] = cleaned.get("source_name") or source.name
-    fingerprint = input_hash(cleaned)
+    prepared = _prepare(scope, kind, clean_record_input(kind, data, today=today), _department_by_uscc)
     model = MODELS[kind]
     existing = (
         model.objects.select_for_update()
-        .filter(department=department, document_number=cleaned["document_number"])
+        .filter(department=prepared.department, document_number=prepared.cleaned["document_number"])
         .first()
     )
-    if existing is not None and existing.input_hash == fingerprint:
+    if _is_unchanged(scope, existing, prepared.fingerprint):
         return UpsertResult(existing, UNCHANGED)
-    if existing is not None and existing.is_withdrawn:
-        raise ValidationError({"document_number": ["该文书号的记录已撤销，不能再修改；如需重新公示请使用新的文书号。"]})
-    if existing is not None and not can_edit_record(scope, existing):
-        raise ValidationError({"document_number": ["该记录不属于本部门，不能修改。"]})
-    subject = _subject_for(scope, cleaned, department)
+    field, value = _subject_key(prepared.cleaned)
+    found = Subject.objects.filter(**{field: value}).first()
+    subject = _subject_for(scope, prepared.cleaned, prepared.department, found)
     if existing is None:
-        record = model(
-            subject=subject,
-            department=department,
-            source_department=source,
-            reported_on=today,
-            input_hash=fingerprint,
-        )
-        _apply(record, cleaned, today=today)
+        record, before = _new_record(model, prepared, subject, today=today), None
         try:
             with transaction.atomic():
                 record.save()
         except IntegrityError:
-            raise ValidationError({"document_number": ["该文书号的记录正在被同时报送，请稍后重试。"]}) from None
-        _revision(record, RecordRevision.Action.CREATE, reason)
-        audit.record(
-            action="create",
-            instance=record,
-            subject_id=subject.pk,
-            after=audit.snapshot(record, AUDIT_EXCLUDE),
-            reason=reason,
+            raise ValidationError({"document_number": [CONCURRENT_MESSAGE]}) from None
+    else:
+        record = existing
+        before = _change_record(record, prepared, subject, today=today)
+        record.save()
+    revision, entry = _history(record, reason, before)
+    revision.save()
+    audit.record(**entry)
+    return UpsertResult(record, CREATED if before is None else UPDATED)
+
+
+# --- bulk upsert (the import) -----------------------------------------------------------------
+
+
+def record_upsert_many(
+    *,
+    scope: Scope,
+    kind: str,
+    rows: list[dict],
+    reason: str = "",
+    today: date | None = None,
+    departments: dict[str, Department | None] | None = None,
+) -> list[UpsertResult | ValidationError]:
+    """``record_upsert`` for many rows at once, with a constant number of queries (the import).
+
+    Each row is judged exactly as ``record_upsert`` would, in order (same cleaning, scope check,
+    subject matching or creation, unchanged/withdrawn rules); the result list holds an
+    ``UpsertResult`` or the row's ``ValidationError``. A rejected row writes nothing. Records,
+    revisions and audit entries are written with one statement each and ``post_save`` is sent for
+    every record written, as ``save()`` would. ``departments`` caches departments by USCC across
+    calls (one import job). Call inside a transaction: the rows are committed together.
+    """
+    with workdays.pinned():  # one calendar check for the whole batch, not one per deadline
+        return _upsert_many(scope, kind, rows, reason, today or timezone.localdate(), departments)
+
+
+def _upsert_many(scope: Scope, kind: str, rows: list[dict], reason: str, today: date, departments) -> list:
+    departments = {} if departments is None else departments
+    results: list = [None] * len(rows)
+    cleaned_rows: dict[int, dict] = {}
+    for i, data in enumerate(rows):
+        try:
+            cleaned_rows[i] = clean_record_input(kind, data, today=today)
+        except ValidationError as exc:
+            results[i] = exc
+    _load_departments(departments, cleaned_rows.values())
+    prepared: dict[int, _Prepared] = {}
+    for i, cleaned in cleaned_rows.items():
+        try:
+            prepared[i] = _prepare(scope, kind, cleaned, departments.get)
+        except ValidationError as exc:
+            results[i] = exc
+    # Rows are written in batches of distinct keys: a key seen again (the same record reported
+    # twice) starts a new batch, so the later row sees what the earlier one wrote.
+    batch: dict[int, _Prepared] = {}
+    keys: set[tuple[int, str]] = set()
+    for i, row in prepared.items():
+        if row.key in keys:
+            _upsert_batch(scope, kind, rows, batch, results, reason=reason, today=today)
+            batch, keys = {}, set()
+        batch[i] = row
+        keys.add(row.key)
+    if batch:
+        _upsert_batch(scope, kind, rows, batch, results, reason=reason, today=today)
+    return results
+
+
+def _load_departments(departments: dict, cleaned_rows) -> None:
+    wanted = {c[f] for c in cleaned_rows for f in ("authority_uscc", "source_uscc")} - set(departments)
+    if not wanted:
+        return
+    found = {d.uscc: d for d in Department.objects.filter(uscc__in=wanted).select_related("region")}
+    for uscc in wanted:
+        departments[uscc] = found.get(uscc)
+
+
+def _upsert_batch(scope: Scope, kind: str, rows, batch: dict[int, _Prepared], results: list, *, reason, today):
+    model = MODELS[kind]
+    try:
+        with transaction.atomic():
+            outcomes = _write_batch(scope, model, batch, reason=reason, today=today)
+    except IntegrityError:
+        # Another writer inserted one of these keys meanwhile: row by row, as the forms do, so
+        # only the rows concerned are rejected.
+        outcomes = {}
+        for i in batch:
+            try:
+                outcomes[i] = record_upsert(scope=scope, kind=kind, data=rows[i], reason=reason, today=today)
+            except ValidationError as exc:
+                outcomes[i] = exc
+    for i, outcome in outcomes.items():
+        results[i] = outcome
+
+
+def _write_batch(scope: Scope, model, batch: dict[int, _Prepared], *, reason, today) -> dict:
+    outcomes: dict = {}
+    keys = {row.key for row in batch.values()}
+    existing = {
+        (r.department_id, r.document_number): r
+        for r in model.objects.select_for_update()
+        .filter(department_id__in={k[0] for k in keys}, document_number__in={k[1] for k in keys})
+        .order_by()
+        if (r.department_id, r.document_number) in keys
+    }
+    _attach_departments(existing.values(), batch.values())
+    todo: dict[int, tuple[_Prepared, object]] = {}
+    for i, row in batch.items():
+        record = existing.get(row.key)
+        try:
+            if _is_unchanged(scope, record, row.fingerprint):
+                outcomes[i] = UpsertResult(record, UNCHANGED)
+                continue
+        except ValidationError as exc:
+            outcomes[i] = exc
+            continue
+        todo[i] = row, record
+    subjects = _find_subjects(row.cleaned for row, _record in todo.values())
+    created, changed = {}, {}
+    for i, (row, record) in todo.items():
+        key = _subject_key(row.cleaned)
+        try:
+            subject = _subject_for(scope, row.cleaned, row.department, subjects.get(key))
+        except ValidationError as exc:
+            outcomes[i] = exc
+            continue
+        subjects[key] = subject
+        if record is None:
+            created[i] = _new_record(model, row, subject, today=today)
+        else:
+            changed[i] = record, _change_record(record, row, subject, today=today)
+    bulk_insert(list(created.values()))
+    if changed:
+        now = timezone.now()
+        for record, _before in changed.values():
+            record.updated_at = now  # auto_now is applied by save() only
+        fields = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name != "created_at"]
+        model.objects.bulk_update([record for record, _before in changed.values()], fields)
+    history = [_history(record, reason, None) for record in created.values()]
+    history += [_history(record, reason, before) for record, before in changed.values()]
+    bulk_insert([revision for revision, _entry in history])
+    audit.record_many([entry for _revision, entry in history])
+    for i, record in created.items():
+        outcomes[i] = UpsertResult(record, CREATED)
+        post_save.send(
+            sender=model, instance=record, created=True, update_fields=None, raw=False, using=record._state.db
         )
-        return UpsertResult(record, CREATED)
-    before = audit.snapshot(existing, AUDIT_EXCLUDE)
-    existing.subject = subject
-    existing.source_department = source
-    existing.input_hash = fingerprint
-    existing.version += 1
-    _apply(existing, cleaned, today=today)
-    existing.save()
-    reason = reason or "报送更新（同一文书号再次报送且内容有变化）"
-    _revision(existing, RecordRevision.Action.CORRECT, reason)
-    b, a = audit.diff(before, audit.snapshot(existing, AUDIT_EXCLUDE))
-    audit.record(action="update", instance=existing, subject_id=subject.pk, before=b, after=a, reason=reason)
-    return UpsertResult(existing, UPDATED)
+    for i, (record, _before) in changed.items():
+        outcomes[i] = UpsertResult(record, UPDATED)
+        post_save.send(
+            sender=model, instance=record, created=False, update_fields=None, raw=False, using=record._state.db
+        )
+    return outcomes
+
+
+def _attach_departments(records, rows) -> None:
+    """Give existing records their departments (for the scope check) without a query per record."""
+    by_pk = {d.pk: d for row in rows for d in (row.department, row.source)}
+    missing = {r.source_department_id for r in records} - set(by_pk)
+    if missing:
+        by_pk.update(Department.objects.in_bulk(missing))
+    for record in records:
+        record.department = by_pk[record.department_id]
+        record.source_department = by_pk[record.source_department_id]
+
+
+def _find_subjects(cleaned_rows) -> dict[tuple[str, str], Subject]:
+    """Registered subjects of these rows by ``_subject_key``, two queries at most."""
+    wanted: dict[str, set[str]] = {"uscc": set(), "id_number_hmac": set()}
+    for cleaned in cleaned_rows:
+        field, value = _subject_key(cleaned)
+        wanted[field].add(value)
+    found = {}
+    for field, values in wanted.items():
+        if values:
+            matches = Subject.objects.filter(**{f"{field}__in": values}).order_by()
+            for subject in matches.only("id", "kind", "name", "uscc", "id_number_hmac"):
+                found[field, getattr(subject, field)] = subject
+    return found
 
 
 def record_input(record) -> dict:
