@@ -90,14 +90,11 @@ def capture_check(code: str) -> list:
 
 
 def capture_search(query: str) -> list:
-    from django.core.paginator import Paginator
-
     from publicity import selectors
 
     cap = Capture()
     with connection.execute_wrapper(cap):
-        page = Paginator(selectors.search(query), 20).get_page(1)
-        selectors.badges_for([s.pk for s in page])
+        selectors.search_page(query, 1)  # what the search view reads
     return cap.queries
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -70,14 +71,32 @@ def publicly_visible_subjects(on: date | None = None) -> QuerySet:
 SEARCH_LIMIT = 200
 
 
-def search(query: str) -> QuerySet:
-    """Public search: fuzzy by name (the registry's n-gram index) or exact by USCC.
+def search(query: str) -> list[int]:
+    """Public search: ids of the subjects found by name (the registry's n-gram index) or by USCC, ranked.
 
-    Natural persons are never found by name or ID number on the public site. At most
-    ``SEARCH_LIMIT + 1`` results: more than ``SEARCH_LIMIT`` means "refine the query".
+    Natural persons are never found by name or ID number on the public site. More than
+    ``SEARCH_LIMIT`` ids means "refine the query".
     """
-    qs = Subject.objects.exclude(kind=Subject.Kind.NATURAL_PERSON).select_related("region")
-    return registry_selectors.subject_search(query, qs, limit=SEARCH_LIMIT)[: SEARCH_LIMIT + 1]
+    qs = Subject.objects.exclude(kind=Subject.Kind.NATURAL_PERSON)
+    return registry_selectors.subject_search_ids(query, qs, limit=SEARCH_LIMIT)
+
+
+SEARCH_PAGE_SIZE = 20
+
+
+def search_page(query: str, page_number=None) -> tuple[Page, bool]:
+    """One page of public search results with their badges, and whether there were more than
+    ``SEARCH_LIMIT`` matches. Ranked ids first, then only the page's subjects are read."""
+    ids = search(query) if query else []
+    more = len(ids) > SEARCH_LIMIT
+    page = Paginator(ids[:SEARCH_LIMIT], SEARCH_PAGE_SIZE).get_page(page_number)
+    page_ids = list(page.object_list)
+    subjects = Subject.objects.filter(pk__in=page_ids).select_related("region").in_bulk()
+    badges = badges_for(page_ids)
+    page.object_list = [subjects[pk] for pk in page_ids if pk in subjects]
+    for subject in page.object_list:
+        subject.public_badges = badges.get(subject.pk, [])
+    return page, more
 
 
 def badges_for(subject_ids: list[int], on: date | None = None) -> dict[int, list[tuple[str, str]]]:

@@ -49,17 +49,9 @@ def home(request):
 @rate_limited(key="search", limit=120, window=60, methods=("GET",))
 def search(request):
     query = (request.GET.get("q") or "").strip()[:100]
-    results = selectors.search(query) if query else selectors.Subject.objects.none()
-    paginator = Paginator(results, PAGE_SIZE)
-    more = paginator.count > selectors.SEARCH_LIMIT  # at most SEARCH_LIMIT + 1 are fetched
-    if more:
-        paginator.count = selectors.SEARCH_LIMIT
-    page = paginator.get_page(request.GET.get("page"))
+    page, more = selectors.search_page(query, request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    badges = selectors.badges_for([s.pk for s in page])
-    for subject in page:
-        subject.public_badges = badges.get(subject.pk, [])
     return render(
         request,
         "publicity/search.html",

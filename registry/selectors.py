@@ -107,44 +107,53 @@ def subjects_by_codes(
     return result
 
 
+def _search_terms(query: str, qs: QuerySet):
+    """(subject found by code, or None; the name core; the grams filter) of a search query."""
+    query = (query or "").strip()
+    if not query:
+        return None, "", None
+    code = normalize_code(query)
+    if code.isascii() and code.isalnum() and len(code) >= 8:  # looks like a code, not a name
+        by_code = subject_by_code(query, qs)
+        if by_code is not None:
+            return by_code, "", None
+    core = strip_legal_form(normalize_name(query))
+    if not core:
+        return None, "", None
+    matching = qs.filter(name_grams__contains_all=query_grams(core))
+    if len(core) > 2 or connection.vendor != "postgresql":
+        matching = matching.filter(search_text__contains=core)
+    return None, core, matching
+
+
+def search_rank(name: str, search_text: str, *, query: str, core: str) -> tuple[int, int]:
+    """THE ranking of name search: exact names first, then names starting with the query, then the
+    rest; shorter names first within each. ``subject_search`` applies it in SQL, ``subject_search_ids``
+    in Python (tests keep the two equal)."""
+    rank = 0 if name == query else 1 if search_text.startswith(core) else 2
+    return rank, len(name)
+
+
 def subject_search(query: str, queryset: QuerySet | None = None, *, limit: int | None = None) -> QuerySet:
     """Subjects whose current or former name contains the query, or whose code is the query.
 
     On PostgreSQL the filter is ``name_grams @> ARRAY[...]`` on a GIN index, for queries of any
     length (one character included); longer queries are then re-checked with a substring test on
-    the few rows the index returns. Results rank exact names first, then prefixes, then shorter.
+    the few rows the index returns. Results rank as ``search_rank``.
 
     With ``limit`` (the public site), a query matching more than ``limit`` subjects (a common
     character matches a fifth of a city's register) ranks only the exact names and the first
-    ``limit + 1`` matches the database comes across — unordered, so that it stops early: a
-    sequential scan for a common character, the n-gram index for rarer ones (an ``ORDER BY id``
-    here made PostgreSQL walk the primary key through most of the table for 3-character queries).
-    The cost is bounded by ``limit`` instead of by the number of matches; the caller tells the user
-    to refine the query.
+    ``limit + 1`` matches the database comes across — see ``subject_search_ids``.
     """
     qs = Subject.objects.all() if queryset is None else queryset
-    query = (query or "").strip()
-    if not query:
+    found, core, matching = _search_terms(query, qs)
+    if found is not None:
+        return qs.filter(pk=found.pk)
+    if matching is None:
         return qs.none()
-    code = normalize_code(query)
-    if code.isascii() and code.isalnum() and len(code) >= 8:  # looks like a code, not a name
-        by_code = subject_by_code(query, qs)
-        if by_code is not None:
-            return qs.filter(pk=by_code.pk)
-    normalized = normalize_name(query)
-    core = strip_legal_form(normalized)
-    if not core:
-        return qs.none()
-    grams = query_grams(core)
-    matching = qs.filter(name_grams__contains_all=grams)
-    if len(core) > 2 or connection.vendor != "postgresql":
-        matching = matching.filter(search_text__contains=core)
+    query = query.strip()
     if limit is not None:
-        # Two small index reads, then a primary-key lookup: an OR of the two as subqueries makes
-        # PostgreSQL scan the whole table.
-        ids = list(matching.order_by().values_list("pk", flat=True)[: limit + 1])
-        ids += qs.filter(name=query).values_list("pk", flat=True)
-        matching = qs.filter(pk__in=ids)
+        matching = qs.filter(pk__in=subject_search_ids(query, qs, limit=limit))
     return matching.annotate(
         rank=Case(
             When(name=query, then=Value(0)),
@@ -154,6 +163,29 @@ def subject_search(query: str, queryset: QuerySet | None = None, *, limit: int |
         ),
         name_length=Length("name"),
     ).order_by("rank", "name_length", "pk")
+
+
+def subject_search_ids(query: str, queryset: QuerySet | None = None, *, limit: int) -> list[int]:
+    """Ids of the subjects ``subject_search`` finds, ranked, bounded by ``limit``: two short reads.
+
+    The exact names and the first ``limit + 1`` matches the database comes across — unordered, so
+    that it stops early: a sequential scan for a common character, the n-gram index for rarer ones
+    (an ``ORDER BY`` here made PostgreSQL walk the primary key through most of the table). They
+    come with their names, so ranking, counting and paging them take no further query. More than
+    ``limit`` ids means the caller should ask the user to refine the query.
+    """
+    qs = Subject.objects.all() if queryset is None else queryset
+    found, core, matching = _search_terms(query, qs)
+    if found is not None:
+        return [found.pk]
+    if matching is None:
+        return []
+    query = query.strip()
+    columns = ("pk", "name", "search_text")
+    rows = {row[0]: row for row in matching.order_by().values_list(*columns)[: limit + 1]}
+    rows.update((row[0], row) for row in qs.filter(name=query).order_by().values_list(*columns))
+    ranked = sorted(rows.values(), key=lambda r: (*search_rank(r[1], r[2] or "", query=query, core=core), r[0]))
+    return [row[0] for row in ranked]
 
 
 # --- adverse information (red-list eligibility; called by sanctions) --------------------------

@@ -111,13 +111,24 @@ def test_public_search_says_when_there_are_more(many_names, client, monkeypatch,
     from publicity import selectors
 
     monkeypatch.setattr(selectors, "SEARCH_LIMIT", 4)
-    with django_assert_max_num_queries(6):  # candidate ids, exact names, count, page, badges (entries, objections)
+    with django_assert_max_num_queries(5):  # candidates, exact names, the page's subjects, badges (entries, objections)
         r = client.get("/search/", {"q": "雪"})
     text = r.content.decode()
     assert r.status_code == 200 and "超过 4 个" in text and text.count('class="result"') == 4
     monkeypatch.setattr(selectors, "SEARCH_LIMIT", 50)
     r = client.get("/search/", {"q": "雪域"})
     assert "（6 个）" in r.content.decode()
+
+
+def test_ranking_in_python_equals_ranking_in_sql(make_subject):
+    from registry.selectors import subject_search, subject_search_ids
+
+    for name in ["雪域", "雪域商贸有限公司", "林芝雪域商贸有限公司", "雪域高原", "巴宜雪域建筑工程有限公司", "雪"]:
+        make_subject(name)
+    for query in ["雪域", "雪", "雪域商贸有限公司", "商贸"]:
+        in_sql = list(subject_search(query).values_list("pk", flat=True))
+        assert subject_search_ids(query, limit=100) == in_sql, query
+        assert list(subject_search(query, limit=100).values_list("pk", flat=True)) == in_sql
 
 
 def test_profile_page_query_count(listed, client, django_assert_max_num_queries):
