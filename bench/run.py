@@ -329,6 +329,9 @@ def main() -> None:
         "--skip", default="", help="comma-separated parts to leave out (http,slow,sqlfloor,import,sweep,explain)"
     )
     parser.add_argument(
+        "--strict", action="store_true", help="exit non-zero when any HTTP run had errors or no answers (CI)"
+    )
+    parser.add_argument(
         "--only", default="", help="run only the HTTP scenarios whose name contains one of these comma-separated words"
     )
     args = parser.parse_args()
@@ -491,6 +494,9 @@ def main() -> None:
 
     write_report(report, OUT)
     log(f"done in {report['total_seconds']:.0f}s: {OUT / 'report.md'}")
+    failed = [name for name, result in report["http"].items() if result.get("errors") or not result.get("requests")]
+    if args.strict and failed:  # CI: the benchmark must work end to end; timings are never asserted
+        raise SystemExit(f"benchmark runs with errors or without answers: {', '.join(failed)}")
 
 
 def machine_info() -> dict:
