@@ -7,6 +7,8 @@ columns cannot drift apart.
 
 from __future__ import annotations
 
+import functools
+
 SUBJECT_COLUMNS = [
     ("subject_name", "行政相对人名称", True),
     ("subject_category", "行政相对人类别", True),
@@ -69,7 +71,9 @@ LICENSE_COLUMNS = [
 COLUMNS = {"penalty": PENALTY_COLUMNS, "license": LICENSE_COLUMNS}
 
 
+@functools.cache
 def labels(kind: str) -> dict[str, str]:
+    """Field name → Chinese label (one shared dict per kind: do not modify it)."""
     return {name: label for name, label, _ in COLUMNS[kind]}
 
 

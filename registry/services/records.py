@@ -23,7 +23,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from creditsys import audit, context, crypto, workdays
-from creditsys.bulk import bulk_insert
+from creditsys.bulk import bulk_insert, bulk_update
 from creditsys.policy import get_profile
 
 from .. import rules
@@ -747,12 +747,8 @@ def _write_batch(scope: Scope, model, batch: dict[int, _Prepared], *, reason, to
         else:
             changed[i] = record, _change_record(record, row, subject, today=today)
     bulk_insert(list(created.values()))
-    if changed:
-        now = timezone.now()
-        for record, _before in changed.values():
-            record.updated_at = now  # auto_now is applied by save() only
-        fields = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name != "created_at"]
-        model.objects.bulk_update([record for record, _before in changed.values()], fields)
+    fields = [f.name for f in model._meta.concrete_fields if not f.primary_key and f.name != "created_at"]
+    bulk_update([record for record, _before in changed.values()], fields)
     history = [_history(record, reason, None) for record in created.values()]
     history += [_history(record, reason, before) for record, before in changed.values()]
     bulk_insert([revision for revision, _entry in history])
