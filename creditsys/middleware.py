@@ -2,7 +2,7 @@ from dataclasses import replace
 
 from django.conf import settings
 
-from . import context
+from . import context, versions
 
 
 def client_ip(request) -> str:
@@ -37,7 +37,8 @@ class RequestContextMiddleware:
         )
         request.request_id = request_id
         try:
-            response = self.get_response(request)
+            with versions.request_snapshot():
+                response = self.get_response(request)
         finally:
             context.reset_context(token)
         response["X-Request-ID"] = request_id

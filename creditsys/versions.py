@@ -1,35 +1,69 @@
-"""Version numbers in the shared cache behind per-process memos (measure catalogue, API clients).
+"""Version numbers in the shared cache behind per-process memos (measure catalogue, API clients,
+the public page cache).
 
 A process keeps data loaded from the database for as long as the version it read with it is still
 the one in the shared cache; whoever changes the data bumps the version at once and again after
 commit (so a process that read the new version before the change committed cannot keep old data
 under it). Without a working cache, ``current`` answers None and callers read the database.
+
+During a request (``request_snapshot``, opened by the request-context middleware) every registered
+version is read in ONE cache round trip, the first time any of them is asked for, and kept for the
+rest of the request: a check needs two of them, a public page one more.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger("creditsys")
 
+_registered: set[str] = set()
+_snapshot: ContextVar[dict | None] = ContextVar("creditsys_versions_snapshot", default=None)
+
+
+def register(key: str) -> str:
+    """Declare a version key, so that a request reads it with the others."""
+    _registered.add(key)
+    return key
+
+
+@contextmanager
+def request_snapshot():
+    token = _snapshot.set({})
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
 
 def current(key: str) -> int | None:
+    snapshot = _snapshot.get()
+    if snapshot is not None and key in snapshot:
+        return snapshot[key]
+    keys = sorted(_registered | {key}) if snapshot is not None else [key]
     try:
-        version = cache.get(key)
-        if version is None:
-            cache.add(key, time.time_ns(), timeout=None)
-            version = cache.get(key)
-        return version
+        found = cache.get_many(keys)
+        for missing in [k for k in keys if found.get(k) is None]:
+            cache.add(missing, time.time_ns(), timeout=None)
+            found[missing] = cache.get(missing)
     except Exception:  # noqa: BLE001 — cache down: the caller reads from the database, never fails
         logger.warning("version %s unavailable (cache down): memo not used", key)
         return None
+    if snapshot is not None:
+        snapshot.update(found)
+    return found[key]
 
 
 def bump(key: str) -> None:
+    snapshot = _snapshot.get()
+    if snapshot is not None:
+        snapshot.pop(key, None)  # this request sees its own change
     try:
         cache.set(key, time.time_ns(), timeout=None)
     except Exception:  # noqa: BLE001

@@ -9,28 +9,27 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import time
+import logging
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 
-VERSION_KEY = "publicity:version"
+from creditsys import versions
+
+logger = logging.getLogger("creditsys.publicity")
+
+VERSION_KEY = versions.register("publicity:version")
 TIMEOUT = 300
 
 
-def current_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = time.time_ns()
-        cache.add(VERSION_KEY, version, timeout=None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+def current_version() -> int | None:
+    return versions.current(VERSION_KEY)
 
 
 def _bump() -> None:
-    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    versions.bump(VERSION_KEY)
 
 
 def invalidate(*args, **kwargs) -> None:
@@ -50,9 +49,16 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method != "GET" or request.user.is_authenticated:
             return view(request, *args, **kwargs)
+        version = current_version()
+        if version is None:  # the shared cache is down: serve the page uncached
+            return view(request, *args, **kwargs)
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-        key = f"publicity:page:{current_version()}:{digest}"
-        cached = cache.get(key)
+        key = f"publicity:page:{version}:{digest}"
+        try:
+            cached = cache.get(key)
+        except Exception:  # noqa: BLE001 — the cache went away since: the page, uncached
+            logger.warning("page cache unavailable: serving uncached")
+            return view(request, *args, **kwargs)
         if cached is not None:
             content, content_type = cached
             response = HttpResponse(content, content_type=content_type)
@@ -60,7 +66,10 @@ def public_page(view):
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            cache.set(key, (response.content, response["Content-Type"]), timeout=TIMEOUT)
+            try:
+                cache.set(key, (response.content, response["Content-Type"]), timeout=TIMEOUT)
+            except Exception:  # noqa: BLE001
+                logger.warning("page cache unavailable: page not stored")
         return response
 
     return wrapper

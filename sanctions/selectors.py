@@ -163,7 +163,7 @@ class MeasureCatalogue:
         return catalogue
 
 
-CATALOGUE_VERSION_KEY = "sanctions:catalogue-version"
+CATALOGUE_VERSION_KEY = versions.register("sanctions:catalogue-version")
 _catalogue_memo: list = [None, None]  # [version, MeasureCatalogue]
 
 

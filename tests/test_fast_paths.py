@@ -171,3 +171,39 @@ def test_gunicorn_workers_freeze_the_startup_heap():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_versions_are_read_once_per_request(listed, dept_a, make_api_client, monkeypatch):
+    from django.core.cache import cache
+
+    from creditsys import versions
+
+    api, _client = make_api_client(department=dept_a)
+    params = {"code": listed[0][0].uscc, "matter": "行政许可"}
+    api.get("/api/v1/check/", params)  # warm: versions exist, memos loaded
+    calls = []
+    real_get_many, real_get = cache.get_many, cache.get
+    monkeypatch.setattr(
+        cache, "get_many", lambda keys, *a, **k: calls.append(list(keys)) or real_get_many(keys, *a, **k)
+    )
+    monkeypatch.setattr(cache, "get", lambda key, *a, **k: calls.append(key) or real_get(key, *a, **k))
+    assert api.get("/api/v1/check/", params).status_code == 200
+    assert len(calls) == 1 and "api:clients-version" in calls[0] and "sanctions:catalogue-version" in calls[0]
+    # Within a request, a bump is seen at once (the snapshot forgets the key).
+    with versions.request_snapshot():
+        before = versions.current("sanctions:catalogue-version")
+        versions.bump("sanctions:catalogue-version")
+        assert versions.current("sanctions:catalogue-version") != before
+
+
+def test_public_pages_work_when_the_cache_is_down(listed, client, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    for name in ("get", "get_many", "set", "add", "incr"):
+        monkeypatch.setattr(cache, name, down)
+    subject = listed[0][0]
+    r = client.get(f"/subjects/{subject.pk}/")
+    assert r.status_code == 200 and subject.name in r.content.decode()

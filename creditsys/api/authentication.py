@@ -38,7 +38,7 @@ def api_client_model():
 # unchanged: the lookup cost more than a whole check's reads. Any save or delete of a client, a
 # department or a region bumps the version (``clients_changed``), so a revoked key stops working at
 # the next request of every process. Without the shared cache: read per request.
-CLIENTS_VERSION_KEY = "api:clients-version"
+CLIENTS_VERSION_KEY = versions.register("api:clients-version")
 _clients_memo: dict = {"version": None, "clients": {}}
 
 
