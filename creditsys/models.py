@@ -79,13 +79,17 @@ class AuditEvent(models.Model):
     before = models.JSONField("修改前", null=True, blank=True)
     after = models.JSONField("修改后", null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
         ordering = ["-id"]
         indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        # A constraint rather than ``unique=True``: the same unique index, without the second
+        # (pattern-matching) index Django adds for unique text columns on PostgreSQL, which nothing
+        # reads and every append had to update.
+        constraints = [models.UniqueConstraint(fields=["hash"], name="audit_hash_unique")]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.object_repr}"
