@@ -7,12 +7,17 @@ code recomputes both; an uploaded PDF is compared with the SHA-256 recorded when
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import io
 import json
+import logging
+import re
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +28,8 @@ from creditsys.policy import get_profile
 
 from .models import CreditReport
 from .selectors import subject_profile
+
+logger = logging.getLogger(__name__)
 
 SIGN_PURPOSE = "credit-report"
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -141,30 +148,116 @@ def verify_url(report: CreditReport, base_url: str) -> str:
     )
 
 
-def qr_svg(data: str) -> str:
-    import qrcode
-    import qrcode.image.svg
+def qr_png_uri(data: str) -> str:
+    """The verification QR code as a PNG data URI.
 
-    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    A bitmap, not inline SVG: an inline SVG path of ~1,000 segments went through WeasyPrint's
+    HTML parser, style cascade and path drawing on every report (about 40 ms); a 1-bit PNG is
+    embedded as is. Eight pixels per module, drawn without interpolation, stays sharp in print.
+    """
+    import qrcode
+
+    image = qrcode.make(data, box_size=8, border=2)
     buffer = io.BytesIO()
     image.save(buffer)
-    return buffer.getvalue().decode()
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@functools.cache
+def _pdf_engine():
+    """WeasyPrint objects shared by every report rendered in this process.
+
+    One FontConfiguration keeps Pango's font map, so the CJK face is looked up and loaded once,
+    not per report; the stylesheet is parsed once instead of from a <style> in every document.
+    WeasyPrint is imported here, not at module level: it takes most of a second, and only the
+    processes that render reports should pay for it.
+    """
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    css_path = settings.BASE_DIR / "templates" / "publicity" / "report_pdf.css"
+    stylesheet = CSS(string=css_path.read_text(encoding="utf-8"), font_config=font_config)
+    return _lean_html_class(HTML, CSS), font_config, stylesheet
+
+
+# WeasyPrint's user-agent stylesheet gives every element styles for five footnote and note
+# pseudo-elements (plus ::marker): computing them is a tenth of a long report's rendering time.
+# A report has no footnotes or notes.
+_UNUSED_UA_RULE = re.compile(r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback) .*$", re.M)
+
+
+def _lean_html_class(HTML, CSS):
+    """HTML with WeasyPrint's user-agent stylesheet minus the footnote and note pseudo-elements.
+
+    Relies on ``HTML._ua_stylesheets`` and ``weasyprint.html.UA`` of WeasyPrint 70 (pinned in
+    requirements.txt); if a later version changes them, reports use the stock stylesheet and are
+    only slower (``tests/test_publicity.py`` checks that the lean one is in use).
+    """
+    try:
+        from weasyprint.css.counters import CounterStyle
+        from weasyprint.html import UA, UA_FORM_STYLESHEET
+    except ImportError:
+        return HTML
+    if not callable(getattr(HTML, "_ua_stylesheets", None)) or not _UNUSED_UA_RULE.search(UA):
+        return HTML
+    # Its @counter-style rules are already in WeasyPrint's UA_COUNTER_STYLE, which rendering uses;
+    # a throwaway registry keeps them from being defined twice (and warned about).
+    lean = CSS(string=_UNUSED_UA_RULE.sub("", UA), counter_style=CounterStyle())
+
+    class LeanHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [lean, UA_FORM_STYLESHEET] if forms else [lean]
+
+    return LeanHTML
+
+
+def html_to_pdf(html: str, *, base_url: str | None = None) -> bytes:
+    HTML, font_config, stylesheet = _pdf_engine()
+    return HTML(string=html, base_url=base_url).write_pdf(stylesheets=[stylesheet], font_config=font_config)
 
 
 def render_pdf(report: CreditReport, *, base_url: str = "") -> bytes:
-    from weasyprint import HTML
-
+    url = verify_url(report, base_url or "http://localhost")
     html = render_to_string(
         "publicity/report_pdf.html",
         {
             "report": report,
             "p": report.payload,
             "generated_local": timezone.localtime(report.generated_at),
-            "qr_svg": qr_svg(verify_url(report, base_url or "http://localhost")),
-            "verify_url": verify_url(report, base_url or "http://localhost"),
+            "qr_uri": qr_png_uri(url),
+            "verify_url": url,
         },
     )
-    return HTML(string=html, base_url=base_url or None).write_pdf()
+    return html_to_pdf(html, base_url=base_url or None)
+
+
+def warm_up() -> None:
+    """Render a dummy report in a web worker before its first request (called from wsgi.py).
+
+    Otherwise the first report each worker renders takes about a second longer (WeasyPrint and
+    Pillow imports, fontconfig, opening the fonts, compiling the template), which is what a p95
+    over a few dozen requests spread across workers shows. Nothing is stored. Never fatal: the
+    server must start even if the PDF stack is broken.
+    """
+    sample = {
+        "subject": dict.fromkeys(
+            ("name", "code", "kind", "legal_representative", "address", "region", "status"), "示例"
+        ),
+        "entries": [],
+        "penalties": [dict.fromkeys(("document_number", "authority", "violation_type", "content"), "示例 0123456789")],
+        "licenses": [],
+        "commitments": [],
+        "as_of": "",
+        "issuer": "公共信用信息报告",
+    }
+    report = CreditReport(
+        number="XY0", verification_code="WARMUP00", generated_at=timezone.now(), payload=sample, content_digest=""
+    )
+    try:
+        render_pdf(report)
+    except Exception:  # noqa: BLE001 - a broken PDF stack must not stop the web server
+        logger.exception("credit report PDF warm-up failed")
 
 
 @dataclass

@@ -139,6 +139,72 @@ def test_report_pdf_has_chinese_text_and_embedded_cjk_font(company, records):
     assert any("CJK" in f or "WenQuanYi" in f or "Noto" in f for f in fonts), fonts
 
 
+def _embedded_fonts(reader):
+    """Base font names of every font on every page, and whether each one is embedded."""
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor") or font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            descriptor = descriptor.get_object()
+            fonts[str(font["/BaseFont"])] = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return fonts
+
+
+def test_long_report_keeps_every_record_with_embedded_extractable_text(company, add_penalty):
+    numbers = [f"林市监罚〔2026〕{200 + i}号" for i in range(45)]
+    for i, number in enumerate(numbers):
+        add_penalty(number, days_ago=10 + i)
+    rendered = report_generate(subject=company)
+    reader = PdfReader(io.BytesIO(rendered.pdf))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) >= 3
+    # Whitespace removed: a long number may wrap inside its table cell.
+    text = "".join("".join(page.split()) for page in pages)
+    assert "行政处罚信息（共45条）" in text
+    for number in numbers:
+        assert number in text, number
+    for i, page in enumerate(pages, start=1):
+        assert rendered.report.number in page and f"第 {i} 页 / 共 {len(pages)} 页" in page
+    fonts = _embedded_fonts(reader)
+    assert all(fonts.values()), fonts
+    assert any("WenQuanYi" in f or "CJK" in f for f in fonts), fonts
+
+
+def test_report_qr_code_encodes_the_verification_url(company):
+    import qrcode
+    from PIL import ImageChops
+
+    from publicity.reports import verify_url
+
+    rendered = report_generate(subject=company)
+    (image,) = PdfReader(io.BytesIO(rendered.pdf)).pages[0].images
+    expected = qrcode.make(verify_url(rendered.report, "http://localhost"), box_size=8, border=2).get_image()
+    embedded = image.image.convert("1")
+    assert embedded.size == expected.size
+    assert ImageChops.difference(embedded.convert("L"), expected.convert("L")).getbbox() is None
+
+
+def test_report_renderer_uses_lean_user_agent_stylesheet():
+    """The speed-up of publicity.reports._lean_html_class must survive a WeasyPrint upgrade."""
+    import weasyprint
+
+    from publicity.reports import _pdf_engine
+
+    html_class = _pdf_engine()[0]
+    assert html_class is not weasyprint.HTML and issubclass(html_class, weasyprint.HTML)
+    (stylesheet,) = html_class(string="<p>x</p>")._ua_stylesheets()
+    assert stylesheet is not weasyprint.html.UA_STYLESHEET
+
+
+def test_warm_up_renders_without_storing_anything(caplog):
+    from publicity.reports import warm_up
+
+    warm_up()
+    assert "warm-up failed" not in caplog.text
+    assert not CreditReport.objects.exists()
+
+
 def test_report_verification_genuine_tampered_and_unknown(client, company, records):
     rendered = report_generate(subject=company)
     report = rendered.report
