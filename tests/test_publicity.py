@@ -171,6 +171,35 @@ def test_long_report_keeps_every_record_with_embedded_extractable_text(company, 
     assert any("WenQuanYi" in f or "CJK" in f for f in fonts), fonts
 
 
+def test_report_pdf_shows_every_section_and_objection_marks():
+    from publicity.reports import render_pdf
+
+    penalty = dict.fromkeys(("decision_date", "authority", "violation_type", "categories", "content"), "处罚字段")
+    payload = {
+        "subject": {
+            "name": "林芝雪域建筑工程有限公司",
+            "code": "",
+            "kind": "法人",
+            "region": "林芝市",
+            "status": "存续",
+        },
+        "entries": [{"type": "严重失信主体名单", "basis_document": "林认〔2026〕1号", "under_objection": True}],
+        "penalties": [{**penalty, "document_number": "林市监罚〔2026〕300号", "under_objection": True}],
+        "licenses": [{"document_number": "林许〔2026〕7号", "name": "食品经营许可决定书", "category": "普通"}],
+        "commitments": [{"kind": "信用承诺", "matter": "按期整改"}],
+        "as_of": "2026-11-22",
+        "issuer": "信用中国（西藏林芝）",
+    }
+    report = CreditReport(
+        number="XY2026112200000001", verification_code="ABCDEFGH", generated_at=timezone.now(), payload=payload
+    )
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(report))).pages)
+    text = "".join(text.split())
+    for expected in ("林市监罚〔2026〕300号", "林许〔2026〕7号", "食品经营许可决定书", "林认〔2026〕1号", "按期整改"):
+        assert expected in text, expected
+    assert text.count("（存在异议）") == 2
+
+
 def test_report_qr_code_encodes_the_verification_url(company):
     import qrcode
     from PIL import ImageChops
