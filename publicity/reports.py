@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -163,22 +164,28 @@ def qr_png_uri(data: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-@functools.cache
+_engines = threading.local()
+
+
 def _pdf_engine():
-    """WeasyPrint objects shared by every report rendered in this process.
+    """WeasyPrint objects shared by every report rendered in this thread.
 
     One FontConfiguration keeps Pango's font map, so the CJK face is looked up and loaded once,
     not per report; the stylesheet is parsed once instead of from a <style> in every document.
+    Per thread, not per process: a Pango font map must not be used by two threads at once.
     WeasyPrint is imported here, not at module level: it takes most of a second, and only the
     processes that render reports should pay for it.
     """
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
+    engine = getattr(_engines, "engine", None)
+    if engine is None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
 
-    font_config = FontConfiguration()
-    css_path = settings.BASE_DIR / "templates" / "publicity" / "report_pdf.css"
-    stylesheet = CSS(string=css_path.read_text(encoding="utf-8"), font_config=font_config)
-    return _lean_html_class(HTML, CSS), font_config, stylesheet
+        font_config = FontConfiguration()
+        css_path = settings.BASE_DIR / "templates" / "publicity" / "report_pdf.css"
+        stylesheet = CSS(string=css_path.read_text(encoding="utf-8"), font_config=font_config)
+        engine = _engines.engine = (_lean_html_class(), font_config, stylesheet)
+    return engine
 
 
 # WeasyPrint's user-agent stylesheet gives every element styles for five footnote and note
@@ -187,13 +194,16 @@ def _pdf_engine():
 _UNUSED_UA_RULE = re.compile(r"^::(footnote-call|footnote-marker|note-call|note-marker|note-callback) .*$", re.M)
 
 
-def _lean_html_class(HTML, CSS):
+@functools.cache
+def _lean_html_class():
     """HTML with WeasyPrint's user-agent stylesheet minus the footnote and note pseudo-elements.
 
     Relies on ``HTML._ua_stylesheets`` and ``weasyprint.html.UA`` of WeasyPrint 70 (pinned in
     requirements.txt); if a later version changes them, reports use the stock stylesheet and are
     only slower (``tests/test_publicity.py`` checks that the lean one is in use).
     """
+    from weasyprint import CSS, HTML
+
     try:
         from weasyprint.css.counters import CounterStyle
         from weasyprint.html import UA, UA_FORM_STYLESHEET

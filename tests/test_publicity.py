@@ -226,6 +226,27 @@ def test_report_renderer_uses_lean_user_agent_stylesheet():
     assert stylesheet is not weasyprint.html.UA_STYLESHEET
 
 
+def test_report_renderer_is_per_thread():
+    """Pango font maps are not thread-safe: each thread gets its own FontConfiguration."""
+    import threading
+
+    from publicity.reports import _pdf_engine, html_to_pdf
+
+    results = {}
+
+    def render(name):
+        results[name] = (_pdf_engine()[1], html_to_pdf(f'<html lang="zh-Hans"><p>报告{name}</p></html>'))
+
+    threads = [threading.Thread(target=render, args=(name,)) for name in ("甲", "乙")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(results["甲"][0]), id(results["乙"][0]), id(_pdf_engine()[1])}) == 3
+    for name, (_config, pdf) in results.items():
+        assert f"报告{name}" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
 def test_warm_up_renders_without_storing_anything(caplog):
     from publicity.reports import warm_up
 
