@@ -34,8 +34,9 @@ from .records import CREATED, UNCHANGED, UPDATED, record_upsert_many
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
-# Rows per transaction; progress is stored after each chunk.
-CHUNK_ROWS = 200
+# Rows per transaction; progress is stored after each chunk. 500 rather than 200: the per-chunk costs
+# (commit, audit-chain lock, subject and record lookups) weigh less, memory stays flat (~10 MB more).
+CHUNK_ROWS = 500
 KEEP_ERRORS = 200
 
 
