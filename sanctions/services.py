@@ -856,17 +856,26 @@ def _insert_check_logs(columns: dict[str, list]) -> None:
         with transaction.atomic():
             CheckLog.objects.bulk_create(logs)
         return
-    fields, sql = _check_log_insert()
+    fields, many_sql, one_sql = _check_log_insert()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [columns[f.attname] for f in fields])
+        if len(columns["check_id"]) == 1:  # a single check: plain values (arrays cost 0.2 ms to adapt)
+            cursor.execute(one_sql, [columns[f.attname][0] for f in fields])
+        else:
+            cursor.execute(many_sql, [columns[f.attname] for f in fields])
 
 
 @functools.cache
-def _check_log_insert() -> tuple[list, str]:
+def _check_log_insert() -> tuple[list, str, str]:
     fields = [f for f in CheckLog._meta.concrete_fields if not f.primary_key]
+    table = CheckLog._meta.db_table
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
-    return fields, f"INSERT INTO {CheckLog._meta.db_table} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
+    values = ", ".join(["%s"] * len(fields))
+    return (
+        fields,
+        f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})",  # noqa: S608
+        f"INSERT INTO {table} ({columns}) VALUES ({values})",  # noqa: S608
+    )
 
 
 def check_perform(*, principal, codes: list[str], matter: str, on: date | None = None) -> list[dict]:
