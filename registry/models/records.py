@@ -52,7 +52,10 @@ class RecordStatus(models.TextChoices):
 class RecordBase(models.Model):
     """Fields shared by licences and penalties: the 行政相对人 block, keys, publication state."""
 
-    subject = models.ForeignKey(Subject, verbose_name="信用主体", on_delete=models.PROTECT)
+    # No single-column indexes on subject and department: the (subject, decision_date) index and the
+    # (department, document_number) constraint start with them and serve every lookup; the extra
+    # indexes only cost each imported row two more index insertions.
+    subject = models.ForeignKey(Subject, verbose_name="信用主体", on_delete=models.PROTECT, db_index=False)
     subject_name = models.CharField("行政相对人名称", max_length=200)
     subject_category = models.CharField("行政相对人类别", max_length=20, choices=SubjectCategory.choices)
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
@@ -71,7 +74,11 @@ class RecordBase(models.Model):
     document_number = models.CharField("文书号", max_length=128)
     decision_date = models.DateField("决定日期")
     department = models.ForeignKey(
-        Department, verbose_name="决定机关", on_delete=models.PROTECT, related_name="%(class)s_issued"
+        Department,
+        verbose_name="决定机关",
+        on_delete=models.PROTECT,
+        related_name="%(class)s_issued",
+        db_index=False,
     )
     authority_name = models.CharField("决定机关名称", max_length=200)
     authority_uscc = models.CharField("决定机关统一社会信用代码", max_length=18)
