@@ -5,30 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0005_subject_name_index'),
+        ("registry", "0005_subject_name_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='licenserecord',
-            name='department',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_issued', to='registry.department', verbose_name='决定机关'),
+            model_name="licenserecord",
+            name="department",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="%(class)s_issued",
+                to="registry.department",
+                verbose_name="决定机关",
+            ),
         ),
         migrations.AlterField(
-            model_name='licenserecord',
-            name='subject',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, to='registry.subject', verbose_name='信用主体'),
+            model_name="licenserecord",
+            name="subject",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="registry.subject",
+                verbose_name="信用主体",
+            ),
         ),
         migrations.AlterField(
-            model_name='penaltyrecord',
-            name='department',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='%(class)s_issued', to='registry.department', verbose_name='决定机关'),
+            model_name="penaltyrecord",
+            name="department",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="%(class)s_issued",
+                to="registry.department",
+                verbose_name="决定机关",
+            ),
         ),
         migrations.AlterField(
-            model_name='penaltyrecord',
-            name='subject',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, to='registry.subject', verbose_name='信用主体'),
+            model_name="penaltyrecord",
+            name="subject",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                to="registry.subject",
+                verbose_name="信用主体",
+            ),
         ),
     ]
