@@ -361,6 +361,21 @@ class TaskAlert(models.Model):
         return self.message
 
 
+def _log_reference(model, verbose_name: str):
+    """An optional reference of the check log: kept by Django, not by a database constraint or a
+    single-column index (see ``CheckLog``)."""
+    return models.ForeignKey(
+        model,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
 class CheckLog(models.Model):
     """查询留痕: who checked which code, for which matter, and what the answer was.
 
@@ -373,59 +388,14 @@ class CheckLog(models.Model):
 
     check_id = models.UUIDField("核查编号", default=uuid.uuid4, unique=True, editable=False)
     checked_at = models.DateTimeField("核查时间", auto_now_add=True, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="核查人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    api_client = models.ForeignKey(
-        "registry.ApiClient",
-        verbose_name="核查系统",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
-    department = models.ForeignKey(
-        "registry.Department",
-        verbose_name="核查部门",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,  # checklog_dept_idx starts with it
-    )
-    region = models.ForeignKey(
-        "registry.Region",
-        verbose_name="核查区划",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    user = _log_reference(settings.AUTH_USER_MODEL, "核查人")
+    api_client = _log_reference("registry.ApiClient", "核查系统")
+    department = _log_reference("registry.Department", "核查部门")  # checklog_dept_idx starts with it
+    region = _log_reference("registry.Region", "核查区划")
     channel = models.CharField("渠道", max_length=10, default="web")
     matter = models.CharField("办理事项", max_length=200)
     code = models.CharField("查询代码（脱敏）", max_length=40)
-    subject = models.ForeignKey(
-        "registry.Subject",
-        verbose_name="信用主体",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_constraint=False,
-        db_index=False,
-    )
+    subject = _log_reference("registry.Subject", "信用主体")
     found = models.BooleanField("找到主体", default=False)
     entry_count = models.PositiveIntegerField("有效名单数", default=0)
     measure_count = models.PositiveIntegerField("适用措施数", default=0)
