@@ -16,16 +16,15 @@ the next working day when the profile says so (法定期间届满日遇节假日
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, timedelta
 
 import chinese_calendar
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
+from . import versions
 from .models import CalendarDay, CalendarYear
 from .policy import DueDate, get_profile
 
@@ -41,7 +40,7 @@ calendar_changed = Signal()  # provides: year
 # Per-process memo of the table. Edits bump a version in the shared cache; every public function
 # checks it once per call, so an edit made in one process (admin in the web server) is seen at once
 # by the others (the worker's sweeps) without a database query per day counted.
-_VERSION_KEY = "creditsys:calendar-version"
+_VERSION_KEY = versions.register("creditsys:calendar-version")
 _memo: dict[int, tuple[bool, dict[date, bool]]] = {}
 _day_memo: dict[date, tuple[bool, bool]] = {}  # day_status results (chinesecalendar is slow per call)
 _memo_version: list = [None]
@@ -56,8 +55,8 @@ def _forget() -> None:
 def _sync() -> None:
     if _pinned.get():
         return
-    version = cache.get(_VERSION_KEY)
-    if version != _memo_version[0]:
+    version = versions.current(_VERSION_KEY)
+    if version is None or version != _memo_version[0]:  # None: cache down, nothing is memoised
         _forget()
         _memo_version[0] = version
 
@@ -86,8 +85,8 @@ def _year_table(year: int) -> tuple[bool, dict[date, bool]]:
 def clear_cache() -> None:
     """Forget the memo here and tell every other process to do the same."""
     _forget()
-    cache.set(_VERSION_KEY, time.time_ns(), timeout=None)
-    _memo_version[0] = cache.get(_VERSION_KEY)
+    versions.bump(_VERSION_KEY)
+    _memo_version[0] = versions.current(_VERSION_KEY)
 
 
 def year_is_known(year: int) -> bool:
