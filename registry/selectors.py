@@ -134,16 +134,14 @@ def search_rank(name: str, search_text: str, *, query: str, core: str) -> tuple[
     return rank, len(name)
 
 
-def subject_search(query: str, queryset: QuerySet | None = None, *, limit: int | None = None) -> QuerySet:
+def subject_search(query: str, queryset: QuerySet | None = None) -> QuerySet:
     """Subjects whose current or former name contains the query, or whose code is the query.
 
     On PostgreSQL the filter is ``name_grams @> ARRAY[...]`` on a GIN index, for queries of any
     length (one character included); longer queries are then re-checked with a substring test on
-    the few rows the index returns. Results rank as ``search_rank``.
-
-    With ``limit`` (the public site), a query matching more than ``limit`` subjects (a common
-    character matches a fifth of a city's register) ranks only the exact names and the first
-    ``limit + 1`` matches the database comes across — see ``subject_search_ids``.
+    the few rows the index returns. Results rank as ``search_rank``; all matches are ranked (the
+    workbench and the API page through them). The public site bounds its work with
+    ``subject_search_ids``.
     """
     qs = Subject.objects.all() if queryset is None else queryset
     found, core, matching = _search_terms(query, qs)
@@ -152,8 +150,6 @@ def subject_search(query: str, queryset: QuerySet | None = None, *, limit: int |
     if matching is None:
         return qs.none()
     query = query.strip()
-    if limit is not None:
-        matching = qs.filter(pk__in=subject_search_ids(query, qs, limit=limit))
     return matching.annotate(
         rank=Case(
             When(name=query, then=Value(0)),
