@@ -5,14 +5,15 @@ from __future__ import annotations
 import hmac
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from creditsys import crypto, workdays
+from creditsys.db import PreparedQuery
 from creditsys.notifications import applicant_messages
 from creditsys.policy import get_profile
-from registry.models import PenaltyRecord, RecordStatus
+from registry.models import PenaltyRecord, RecordStatus, Subject
 from registry.scoping import Scope
 from sanctions.models import ListEntry
 from sanctions.selectors import period_before
@@ -112,13 +113,23 @@ def objection_marks(subject) -> dict[str, set[int]]:
     return marks
 
 
-def subjects_with_open_objections(subject_ids) -> set[int]:
-    """Which of these subjects have an objection being verified (search-result badges, one query)."""
-    return set(
-        Objection.objects.filter(subject_id__in=list(subject_ids), status=Objection.Status.OPEN)
+# Subjects, not objections: a subject may have many open objections, one row each is enough.
+_OPEN_OBJECTION_SUBJECTS = PreparedQuery(
+    lambda ids: (
+        Subject.objects.filter(pk__any=ids)
+        .filter(Exists(Objection.objects.filter(subject=OuterRef("pk"), status=Objection.Status.OPEN)))
+        .only("pk")
         .order_by()
-        .values_list("subject_id", flat=True)
-    )
+    ),
+    ids=list[int],
+)
+
+
+def subjects_with_open_objections(subject_ids) -> set[int]:
+    """Which of these subjects have an objection being verified (search-result badges, one query,
+    compiled once per process: it runs on every search page)."""
+    ids = sorted(set(subject_ids))
+    return {subject.pk for subject in _OPEN_OBJECTION_SUBJECTS.raw(ids=ids)} if ids else set()
 
 
 def repair_statements(subject) -> list[dict]:

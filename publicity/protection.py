@@ -6,11 +6,11 @@ import functools
 import secrets
 import time
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from creditsys import crypto
+from creditsys.cache import count_hit
 from creditsys.middleware import client_ip
 
 CHALLENGE_TTL = 1800
@@ -24,13 +24,7 @@ def rate_limited(*, key: str, limit: int, window: int, methods=("POST",)):
         def wrapper(request, *args, **kwargs):
             if request.method in methods:
                 bucket = f"ratelimit:{key}:{client_ip(request)}:{int(time.time() // window)}"
-                cache.add(bucket, 0, timeout=window)
-                try:
-                    count = cache.incr(bucket)
-                except ValueError:
-                    cache.set(bucket, 1, timeout=window)
-                    count = 1
-                if count > limit:
+                if count_hit(bucket, window) > limit:
                     html = render_to_string(
                         "publicity/too_many.html", {"window_minutes": max(1, window // 60)}, request
                     )

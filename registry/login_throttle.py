@@ -8,6 +8,8 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
+from creditsys.cache import count_hit
+
 
 def _keys(username: str, ip: str) -> list[str]:
     user_key = hashlib.sha256((username or "").strip().lower().encode()).hexdigest()[:24]
@@ -23,11 +25,7 @@ def is_locked(username: str, ip: str) -> bool:
 
 def record_failure(username: str, ip: str) -> None:
     for key in _keys(username, ip):
-        cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+        count_hit(key, settings.LOGIN_LOCKOUT_SECONDS)
 
 
 def reset(username: str, ip: str) -> None:

@@ -2,7 +2,8 @@
 
 - ``creditsys.db``: the ``__any`` lookup and querysets compiled once (``PreparedQuery``);
 - the per-process memo of API clients (a revoked or narrowed key stops working at once);
-- the Redis cache backend that reuses its client.
+- the Redis cache backend that reuses its client, and its one-round-trip hit counter;
+- the public site's shell rendered once per process (navigation, fixed links, profile links).
 """
 
 from datetime import date
@@ -181,12 +182,24 @@ def test_versions_are_read_once_per_request(listed, dept_a, make_api_client, mon
     api, _client = make_api_client(department=dept_a)
     params = {"code": listed[0][0].uscc, "matter": "行政许可"}
     api.get("/api/v1/check/", params)  # warm: versions exist, memos loaded
-    calls = []
+    calls, inside_get_many = [], []
     real_get_many, real_get = cache.get_many, cache.get
-    monkeypatch.setattr(
-        cache, "get_many", lambda keys, *a, **k: calls.append(list(keys)) or real_get_many(keys, *a, **k)
-    )
-    monkeypatch.setattr(cache, "get", lambda key, *a, **k: calls.append(key) or real_get(key, *a, **k))
+
+    def get_many(keys, *args, **kwargs):
+        calls.append(list(keys))
+        inside_get_many.append(True)  # locmem's get_many is a loop of get(): one call, not several
+        try:
+            return real_get_many(keys, *args, **kwargs)
+        finally:
+            inside_get_many.pop()
+
+    def get(key, *args, **kwargs):
+        if not inside_get_many:
+            calls.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", get_many)
+    monkeypatch.setattr(cache, "get", get)
     assert api.get("/api/v1/check/", params).status_code == 200
     assert len(calls) == 1 and "api:clients-version" in calls[0] and "sanctions:catalogue-version" in calls[0]
     # Within a request, a bump is seen at once (the snapshot forgets the key).
@@ -199,11 +212,79 @@ def test_versions_are_read_once_per_request(listed, dept_a, make_api_client, mon
 def test_public_pages_work_when_the_cache_is_down(listed, client, monkeypatch):
     from django.core.cache import cache
 
+    from creditsys.cache import RedisCacheClient
+
     def down(*args, **kwargs):
         raise ConnectionError("redis down")
 
     for name in ("get", "get_many", "set", "add", "incr"):
         monkeypatch.setattr(cache, name, down)
+    monkeypatch.setattr(RedisCacheClient, "get_client", down)  # what bypasses the cache API (counters)
     subject = listed[0][0]
     r = client.get(f"/subjects/{subject.pk}/")
     assert r.status_code == 200 and subject.name in r.content.decode()
+    # The search is also rate limited: with the counters gone it still answers.
+    r = client.get("/search/", {"q": subject.name[:2]})
+    assert r.status_code == 200 and subject.name in r.content.decode()
+
+
+@pytest.mark.redis
+def test_count_hit_counts_in_one_round_trip_and_expires():
+    from creditsys.cache import RedisCache, count_hit
+
+    need(bool(settings.REDIS_URL), "needs Redis (set REDIS_URL)")
+    cache = RedisCache(settings.REDIS_URL, {"KEY_PREFIX": "test-count-hit"})
+    cache.clear()
+    client = cache._cache.get_client(write=True)
+    sent = []
+    original = type(client).pipeline
+
+    def pipeline(self, *args, **kwargs):
+        sent.append(1)
+        return original(self, *args, **kwargs)
+
+    from unittest import mock
+
+    with (
+        mock.patch("django.core.cache.caches", {"default": cache}),
+        mock.patch.object(type(client), "pipeline", pipeline),
+    ):
+        assert [count_hit("bucket", 30) for _ in range(3)] == [1, 2, 3]
+    assert len(sent) == 3  # one pipeline (one round trip) per hit
+    assert cache.get("bucket") == 3  # the same value Django's cache API reads
+    assert 0 < client.ttl(cache.make_key("bucket")) <= 30  # expires: the window starts at the first hit
+    cache.clear()
+
+
+def test_count_hit_without_redis_and_with_the_cache_down(monkeypatch):
+    from django.core.cache import cache
+
+    from creditsys.cache import RedisCacheClient, count_hit
+
+    cache.delete("count-hit-test")
+    assert [count_hit("count-hit-test", 30) for _ in range(2)] == [1, 2]
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(cache, "add", down)  # locmem (no REDIS_URL)
+    monkeypatch.setattr(RedisCacheClient, "get_client", down)  # Redis
+    assert count_hit("count-hit-test", 30) == 0  # not counted, and no error for the page
+
+
+def test_public_shell_memo_marks_the_current_page_and_links_like_reverse(listed, client):
+    from django.urls import reverse
+
+    subject = listed[0][0]
+    search = client.get("/search/", {"q": subject.name[:2]}).content.decode()
+    home = client.get("/").content.decode()
+    measures = client.get(reverse("publicity:measures")).content.decode()
+    profile = client.get(reverse("publicity:profile", args=[subject.pk])).content.decode()
+    assert f'<a href="{reverse("publicity:search")}" aria-current="page">信用查询</a>' in search
+    assert f'<a href="{reverse("publicity:home")}" aria-current="page">首页</a>' in home
+    assert f'<a href="{reverse("publicity:measures")}" aria-current="page">措施清单</a>' in measures
+    for page in (search, home, measures, profile):
+        assert page.count('aria-current="page"') == (0 if page is profile else 1)
+        for url in (reverse("publicity:tip"), reverse("publicity:articles", args=["notice"]), reverse("registry:home")):
+            assert f'href="{url}"' in page
+    assert f'href="{reverse("publicity:profile", args=[subject.pk])}"' in search  # profile links of results
