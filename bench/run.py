@@ -510,7 +510,32 @@ def machine_info() -> dict:
         info["load_avg_at_start"] = os.getloadavg()[0]
     except OSError:
         pass
+    info["cpu_model"] = next(
+        (ln.split(":", 1)[1].strip() for ln in _read("/proc/cpuinfo").splitlines() if ln.startswith("model name")), "?"
+    )
+    info["python_loop_s"] = python_loop_seconds()
     return info
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def python_loop_seconds() -> float:
+    """Host speed: the best of three runs of a fixed pure-Python loop (10,000,000 additions).
+
+    Cloud hosts of the same kind differ (the same code measured ~3x apart on two days); results
+    of two runs compare through their ratios to the floor, or scaled by this figure."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
 
 
 def table_rows(env: dict) -> dict:

@@ -4,17 +4,30 @@ The check API answers in a few milliseconds of PostgreSQL time, and compiling it
 subject with three ``EXISTS`` flags, the list entries) cost more CPU than running them. Hot paths
 therefore build their queryset once with placeholder values, keep the SQL, and run it again with new
 values. The queryset stays the single definition of the query: the SQL is what Django generates.
+
+On PostgreSQL such a query is also a server-side prepared statement with a generic plan: planning
+the check's subject query took PostgreSQL 0.5 ms, executing it 0.08 ms. Django's own queries are
+never prepared (they bind parameters client-side), so ``plan_cache_mode = force_generic_plan`` on
+our connections (settings) affects these statements only: they are key lookups whose plan does not
+depend on the values, and PostgreSQL's default would re-plan them on every execution. ``DB_PREPARED_STATEMENTS=0`` turns this off (e.g.
+behind a transaction-pooling PgBouncer, where prepared statements do not survive).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import date
 
+from django.conf import settings
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import Field, ForeignObject, Lookup, QuerySet
 from django.db.models.query import RawQuerySet
+from django.db.models.sql.query import RawQuery
 
 
 @Field.register_lookup
@@ -87,7 +100,26 @@ class PreparedQuery:
                     slots[position] = name
         if sorted(set(slots.values())) != sorted(markers):
             return None  # a value was transformed on the way (or used twice differently): do not guess
-        return queryset.model, sql, params, slots
+        return queryset.model, sql, params, slots, self._statement(alias, sql, params, slots)
+
+    @staticmethod
+    def _statement(alias: str, sql: str, params: list, slots: dict[int, str]) -> tuple[str, list[str]]:
+        """The SQL of the prepared statement: constants written into it as literals (so its one
+        plan knows them, e.g. for partial indexes), placeholders left only for the values."""
+        connection = connections[alias]
+        connection.ensure_connection()
+        parts, names, position = [], [], 0
+        for token in re.split(r"(%%|%s)", sql):
+            if token == "%s":
+                if position in slots:
+                    names.append(slots[position])
+                    parts.append("%s")
+                else:
+                    parts.append(connection.ops.compose_sql("%s", [params[position]]).replace("%", "%%"))
+                position += 1
+            else:
+                parts.append(token)
+        return "".join(parts), names
 
     def raw(self, using: str = "default", **values) -> RawQuerySet | QuerySet:
         connection = connections[using]
@@ -99,9 +131,68 @@ class PreparedQuery:
                 compiled = self._compiled[using] = self._compile(using)
         if compiled is None:
             return self.build(**values)
-        model, sql, params, slots = compiled
+        model, sql, params, slots, (statement, names) = compiled
+        if settings.DB_PREPARED_STATEMENTS:
+            params = [_param(values[name]) for name in names]
+            query = _PreparedRawQuery(statement, using, params)
+            return RawQuerySet(statement, model=model, query=query, params=params, using=using)
         params = list(params)
         for position, name in slots.items():
-            value = values[name]
-            params[position] = list(value) if isinstance(value, list | tuple | set | frozenset) else value
+            params[position] = _param(values[name])
         return model.objects.db_manager(using).raw(sql, params)
+
+
+def _param(value):
+    return list(value) if isinstance(value, list | tuple | set | frozenset) else value
+
+
+# --- server-side prepared statements ----------------------------------------------------------------
+
+
+def prepared_cursor(using: str = "default"):
+    """A cursor of connection ``using`` (PostgreSQL) whose statements run as server-side prepared
+    statements: parsed and planned once per connection, then only executed. It goes through Django's
+    cursor wrapper like any other (query logging, ``execute_wrapper``, error translation)."""
+    connection = connections[using]
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = connection._prepare_cursor(_preparing_cursor_class()(connection.connection))
+    if isinstance(cursor, CursorDebugWrapper):  # queries logged (DEBUG, tests): with their values
+        cursor = _PreparedDebugWrapper(cursor.cursor, connection)
+    return cursor
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Logs a prepared statement with its values written in, as Django logs its own queries (it
+    reads them from psycopg, which keeps no query text for a prepared statement's execution)."""
+
+    @contextmanager
+    def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+        shown = self.db.ops.compose_sql(sql, params) if params and not many else sql
+        with super().debug_sql(shown, params, use_last_executed_query=False, many=many):
+            yield
+
+
+@functools.cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor  # needs psycopg: PostgreSQL only
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor
+
+
+class _PreparedRawQuery(RawQuery):
+    """``RawQuery`` run on a ``prepared_cursor`` (``PreparedQuery`` rows come through it)."""
+
+    def clone(self, using):
+        return _PreparedRawQuery(self.sql, using, params=self.params)
+
+    def _execute_query(self):
+        connection = connections[self.using]
+        adapt = connection.ops.adapt_unknown_value
+        self.cursor = prepared_cursor(self.using)
+        self.cursor.execute(self.sql, tuple(adapt(value) for value in self.params))

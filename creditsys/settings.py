@@ -118,6 +118,15 @@ else:
     # A persistent connection is checked (one round trip) before its first query in each request,
     # so a database restart costs no failed request; 0 saves that round trip (see performance.md).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+# Hot-path queries (creditsys.db.PreparedQuery) as server-side prepared statements with one generic
+# plan each; 0 behind a transaction-pooling PgBouncer. Django's own queries are never prepared.
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_PREPARED_STATEMENTS:
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
+    # psycopg prepares nothing when the threshold is None (Django's default), not even on request;
+    # a threshold no query reaches: only the statements run with ``prepare=True`` are prepared.
+    options.setdefault("prepare_threshold", 2**31)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "registry.User"
 API_CLIENT_MODEL = "registry.ApiClient"

@@ -72,6 +72,28 @@ def test_check_answers_equal_with_and_without_compiled_queries(listed, dept_a, m
     assert any(a["entries"] for a in prepared) and any(a["trustworthy"] for a in prepared)
 
 
+def test_prepared_statements_have_one_generic_plan_and_answer_alike(postgres, listed, dept_a, settings):
+    codes = check_codes(listed, 11)
+    on = date(2026, 3, 2)
+    with CaptureQueriesContext(connection) as ctx:
+        for _ in range(3):
+            prepared = [a for a, _s in selectors.check_answers(codes, department_id=dept_a.pk, on=on)]
+    # Logged with their values like Django's own queries (psycopg keeps no text for them).
+    assert all(q["sql"] and "%s" not in q["sql"] and "$1" not in q["sql"] for q in ctx.captured_queries)
+    assert any(listed[0][0].uscc in q["sql"] for q in ctx.captured_queries)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        statements = cursor.fetchall()
+    subject_query = [s for s in statements if 'FROM "registry_subject"' in s[0] and "ANY($" in s[0]]
+    assert subject_query and subject_query[0][1] >= 3 and subject_query[0][2] == 0
+    assert "'published'" in subject_query[0][0]  # constants are literals: the one plan knows them
+    settings.DB_PREPARED_STATEMENTS = False
+    plain = [a for a, _s in selectors.check_answers(codes, department_id=dept_a.pk, on=on)]
+    assert prepared == plain
+
+
 def test_single_check_is_three_queries_once_warm(listed, dept_a, make_api_client):
     api, _client = make_api_client(department=dept_a)
     code = listed[0][0].uscc
