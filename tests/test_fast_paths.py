@@ -310,3 +310,24 @@ def test_public_shell_memo_marks_the_current_page_and_links_like_reverse(listed,
         for url in (reverse("publicity:tip"), reverse("publicity:articles", args=["notice"]), reverse("registry:home")):
             assert f'href="{url}"' in page
     assert f'href="{reverse("publicity:profile", args=[subject.pk])}"' in search  # profile links of results
+
+
+def test_search_result_escapes_every_value():
+    from types import SimpleNamespace
+
+    from publicity.templatetags.public_site import search_result
+
+    subject = SimpleNamespace(
+        pk=7,
+        name='林芝<script>alert("x")</script>商贸',
+        public_badges=[("红名单", "red-list")],
+        uscc="",
+        get_kind_display=lambda: "法人&组织",
+        region_name=None,
+        legal_representative="<b>张三</b>",
+    )
+    html = search_result(subject)
+    assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;张三&lt;/b&gt;" in html and "法人&amp;组织" in html
+    assert 'href="/subjects/7/"' in html and '<span class="badge red-list">红名单</span>' in html
+    assert "统一社会信用代码：— · 法人&amp;组织 · —" in html  # missing code and region shown as —

@@ -9,6 +9,7 @@ variants) and reused; profile links are formatted from a pattern reversed once.
 from __future__ import annotations
 
 import functools
+from html import escape
 
 from django import template
 from django.template.loader import render_to_string
@@ -79,3 +80,25 @@ def fixed_url(name: str, *args) -> str:
     """``{% url %}`` for links whose arguments are constants of the template (shell, forms): reversed
     once per process instead of on every page."""
     return _fixed_url(get_script_prefix(), get_urlconf(), name, tuple(str(a) for a in args))
+
+
+@register.simple_tag
+def search_result(subject) -> str:
+    """One search result (name with badges; code, kind, region, legal representative).
+
+    Written in Python with every value escaped (``html.escape``) rather than with template tags:
+    with 20 results a page, the template engine's dozen nodes per result (and ``format_html``'s
+    per-value overhead) were half of a search page's CPU time.
+    """
+    head, tail = _profile_url_pattern(get_script_prefix(), get_urlconf())
+    badges = "".join(
+        f'<span class="badge {escape(css)}">{escape(label)}</span>' for label, css in subject.public_badges
+    )
+    representative = f" · 法定代表人：{escape(subject.legal_representative)}" if subject.legal_representative else ""
+    region = getattr(subject, "region_name", None) or "—"
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<article class="result">\n  <h3><a href="{escape(head)}{int(subject.pk)}{escape(tail)}">'
+        f"{escape(subject.name)}</a>{badges}</h3>\n"
+        f'  <div class="muted">统一社会信用代码：{escape(subject.uscc or "—")} · '
+        f"{escape(str(subject.get_kind_display()))} · {escape(region)}{representative}</div>\n</article>"
+    )
