@@ -133,3 +133,27 @@ def bulk_update(objs: list[Model], fields: list[str]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [_dumps(rows)])
+
+
+def insert_columns(model: type[Model], columns: dict[str, list]) -> None:
+    """Insert rows given column by column (``attname`` → one value per row) in ONE statement,
+    without building model instances (PostgreSQL; the check log of a batch check).
+
+    The rows travel as one JSON text like ``bulk_insert``'s: as column arrays, psycopg dumped each
+    of their 14,000 elements in Python (a fifth of a 1,000-code batch check). No defaults, no
+    ``auto_now`` and no signals: give every column the table needs.
+    """
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    names = [fields[attname].column for attname in columns]
+    table = quote(model._meta.db_table)
+    column_sql = ", ".join(quote(name) for name in names)
+    sql = (
+        f"INSERT INTO {table} ({column_sql}) SELECT {column_sql} "  # noqa: S608 (names from the model)
+        f"FROM json_populate_recordset(NULL::{table}, %s::json)"
+    )
+    rows = [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_dumps(rows)])

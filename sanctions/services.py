@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from creditsys import audit
+from creditsys.bulk import insert_columns
 from creditsys.db import prepared_cursor
 from creditsys.policy import get_profile
 from registry.models import ApiClient, Department, Subject, SubjectRelation, User
@@ -847,10 +848,10 @@ def _principal_fields(principal) -> dict:
 def _insert_check_logs(columns: dict[str, list]) -> None:
     """Write the check logs, given as one list per column (``attname``): one INSERT, whatever their number.
 
-    One statement in autocommit (no BEGIN/COMMIT round trips). On PostgreSQL it is
-    ``INSERT … SELECT unnest(arrays)``: column arrays instead of a model instance and 15 adapted
-    values per row (building 1,000 ``CheckLog`` objects cost more than the insert). Elsewhere (the
-    SQLite default) the rows go through ``bulk_create``; both write the same rows.
+    One statement in autocommit (no BEGIN/COMMIT round trips), without ``CheckLog`` instances
+    (building 1,000 of them cost more than the insert). On PostgreSQL a single check is a prepared
+    ``INSERT … VALUES``, a batch one ``INSERT … SELECT`` from a JSON text (``insert_columns``).
+    Elsewhere (the SQLite default) the rows go through ``bulk_create``; all write the same rows.
     """
     if connection.vendor != "postgresql":
         count = len(columns["check_id"])
@@ -858,27 +859,22 @@ def _insert_check_logs(columns: dict[str, list]) -> None:
         with transaction.atomic():
             CheckLog.objects.bulk_create(logs)
         return
-    fields, many_sql, one_sql = _check_log_insert()
+    if len(columns["check_id"]) > 1:
+        insert_columns(CheckLog, columns)
+        return
+    fields, one_sql = _check_log_insert()
     # A prepared statement (parsed and planned once per connection) unless they are turned off.
     with prepared_cursor() if settings.DB_PREPARED_STATEMENTS else connection.cursor() as cursor:
-        if len(columns["check_id"]) == 1:  # a single check: plain values (arrays cost 0.2 ms to adapt)
-            cursor.execute(one_sql, [columns[f.attname][0] for f in fields])
-        else:
-            cursor.execute(many_sql, [columns[f.attname] for f in fields])
+        cursor.execute(one_sql, [columns[f.attname][0] for f in fields])
 
 
 @functools.cache
-def _check_log_insert() -> tuple[list, str, str]:
+def _check_log_insert() -> tuple[list, str]:
     fields = [f for f in CheckLog._meta.concrete_fields if not f.primary_key]
     table = CheckLog._meta.db_table
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
     values = ", ".join(["%s"] * len(fields))
-    return (
-        fields,
-        f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})",  # noqa: S608
-        f"INSERT INTO {table} ({columns}) VALUES ({values})",  # noqa: S608
-    )
+    return fields, f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608
 
 
 def check_perform(*, principal, codes: list[str], matter: str, on: date | None = None) -> list[dict]:
