@@ -97,7 +97,8 @@ def write_report(report: dict, out: Path) -> None:
         "",
         f"Run {report['started']}, {report['machine'].get('cpus')} CPUs, "
         f"{report['machine'].get('memory_gb', '?')} GB RAM (host speed: a fixed 10,000,000-step Python loop "
-        f"took {report['machine'].get('python_loop_s', '?')} s); gunicorn {report['settings']['gunicorn_workers']} sync "
+        f"took {report['machine'].get('python_loop_s', '?')} s at the start, "
+        f"{report['machine'].get('python_loop_s_at_end', '?')} s at the end); gunicorn {report['settings']['gunicorn_workers']} sync "
         f"workers (production settings, DEBUG off) on 127.0.0.1, wrk at {report['settings']['wrk_connections']} "
         f"connections (unless noted), {report['settings']['duration_s']:g} s per run after a warm-up; "
         "public pages requested with a unique parameter so every request misses the page cache.",

@@ -489,6 +489,8 @@ def main() -> None:
         log("EXPLAIN")
         report["explain"] = bench_json(run([PY, "bench/jobs.py", "explain"], env, 600))
     report["total_seconds"] = time.time() - started
+    # The host's speed again: a shared host can change speed during a run (seen: 3x within an hour).
+    report["machine"]["python_loop_s_at_end"] = python_loop_seconds()
 
     from report import write_report  # bench/report.py
 
