@@ -135,7 +135,7 @@ class PreparedQuery:
         if settings.DB_PREPARED_STATEMENTS:
             params = [_param(values[name]) for name in names]
             query = _PreparedRawQuery(statement, using, params)
-            return RawQuerySet(statement, model=model, query=query, params=params, using=using)
+            return _PreparedRawQuerySet(statement, model=model, query=query, params=params, using=using)
         params = list(params)
         for position, name in slots.items():
             params[position] = _param(values[name])
@@ -183,6 +183,31 @@ def _preparing_cursor_class():
             return super().execute(query, params, prepare=True, binary=True if binary is None else binary)
 
     return PreparingCursor
+
+
+# What RawQuerySet works out from a statement's columns and the model on every run (a loop over the
+# model's fields per query, for the same statement each time), kept per database and statement.
+_ROW_LAYOUTS: dict[tuple, object] = {}
+
+
+class _PreparedRawQuerySet(RawQuerySet):
+    def _memo(self, what: str, compute):
+        key = (what, self.db, self.raw_query)
+        found = _ROW_LAYOUTS.get(key)
+        if found is None:
+            found = _ROW_LAYOUTS[key] = compute()
+        return found
+
+    def resolve_model_init_order(self):
+        return self._memo("init-order", super().resolve_model_init_order)
+
+    @property
+    def columns(self):
+        return self._memo("columns", lambda: RawQuerySet.columns.func(self))
+
+    @property
+    def model_fields(self):
+        return self._memo("model-fields", lambda: RawQuerySet.model_fields.func(self))
 
 
 class _PreparedRawQuery(RawQuery):
