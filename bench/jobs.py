@@ -65,13 +65,15 @@ def rss_kb(field: str = "VmRSS") -> int:
 
 
 class Capture:
-    """Every (sql, params) Django sends, in order."""
+    """Every (sql, params, prepared) Django sends, in order; ``prepared``: run by the app as a
+    server-side prepared statement (``creditsys.db.prepared_cursor``), so replayed as one."""
 
     def __init__(self):
-        self.queries: list[tuple[str, tuple]] = []
+        self.queries: list[tuple[str, tuple, bool]] = []
 
     def __call__(self, execute, sql, params, many, context):
-        self.queries.append((sql, tuple(params) if params else ()))
+        prepared = type(context["cursor"].cursor).__name__ == "PreparingCursor"
+        self.queries.append((sql, tuple(params) if params else (), prepared))
         return execute(sql, params, many, context)
 
 
@@ -117,15 +119,24 @@ def replay(ops: list, concurrency: int, duration: float) -> dict:
 
     def worker(k: int) -> None:
         mine = []
-        with psycopg.connect(db_url(), autocommit=True, cursor_factory=psycopg.ClientCursor) as conn:
-            cur = conn.cursor()
+        # As the app: client-side binding, except the statements it prepares (generic plans).
+        options = "-c plan_cache_mode=force_generic_plan"
+        with psycopg.connect(
+            db_url(), autocommit=True, cursor_factory=psycopg.ClientCursor, options=options, prepare_threshold=2**31
+        ) as conn:
+            client, server = conn.cursor(), psycopg.Cursor(conn)
             i = k * 7919
             while time.perf_counter() < deadline:
                 op = ops[i % len(ops)]
                 i += 1
                 t = time.perf_counter()
-                for sql, params in op:
-                    cur.execute(sql, params or None)
+                for sql, params, prepared in op:
+                    if prepared:
+                        cur = server
+                        cur.execute(sql, params or None, prepare=True, binary=True)
+                    else:
+                        cur = client
+                        cur.execute(sql, params or None)
                     if cur.description is not None:
                         cur.fetchall()
                 mine.append(time.perf_counter() - t)
@@ -277,7 +288,7 @@ def sweep() -> None:
             .order_by("next_action_on", "pk")
             .values_list("pk", flat=True)[:500]
         )
-    sql, params = cap.queries[0]
+    sql, params, _prepared = cap.queries[0]
     with connection.cursor() as cur:
         cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         plan = "\n".join(r[0] for r in cur.fetchall())
@@ -346,7 +357,7 @@ def explain() -> None:
         for label, queries in cases:
             sections.append(f"## {label}\n")
             names = []
-            for sql, params in queries:
+            for sql, params, _prepared in queries:
                 if not sql.lstrip().upper().startswith("SELECT"):
                     continue
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
