@@ -9,8 +9,9 @@ On PostgreSQL such a query is also a server-side prepared statement with a gener
 the check's subject query took PostgreSQL 0.5 ms, executing it 0.08 ms. Django's own queries are
 never prepared (they bind parameters client-side), so ``plan_cache_mode = force_generic_plan`` on
 our connections (settings) affects these statements only: they are key lookups whose plan does not
-depend on the values, and PostgreSQL's default would re-plan them on every execution. ``DB_PREPARED_STATEMENTS=0`` turns this off (e.g.
-behind a transaction-pooling PgBouncer, where prepared statements do not survive).
+depend on the values, and PostgreSQL's default would re-plan them on every execution. Rows come back
+in binary unless a column is one Django reads as text. ``DB_PREPARED_STATEMENTS=0`` turns this off
+(e.g. behind a transaction-pooling PgBouncer, where prepared statements do not survive).
 """
 
 from __future__ import annotations
@@ -91,8 +92,14 @@ class PreparedQuery:
     def _compile(self, alias: str):
         markers = self._markers()
         queryset = self.build(**markers)
-        sql, params = queryset.query.get_compiler(using=alias).as_sql()
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
         params = list(params)
+        # Rows in binary (cheaper to load) unless a column is one Django reads as text (JSON, addresses).
+        binary = not any(
+            getattr(column.output_field, "get_internal_type", str)() in _TEXT_RESULT_TYPES
+            for column, _sql, _alias in compiler.select
+        )
         slots: dict[int, str] = {}
         for position, param in enumerate(params):
             for name, marker in markers.items():
@@ -100,7 +107,7 @@ class PreparedQuery:
                     slots[position] = name
         if sorted(set(slots.values())) != sorted(markers):
             return None  # a value was transformed on the way (or used twice differently): do not guess
-        return queryset.model, sql, params, slots, self._statement(alias, sql, params, slots)
+        return queryset.model, sql, params, slots, (*self._statement(alias, sql, params, slots), binary)
 
     @staticmethod
     def _statement(alias: str, sql: str, params: list, slots: dict[int, str]) -> tuple[str, list[str]]:
@@ -131,10 +138,10 @@ class PreparedQuery:
                 compiled = self._compiled[using] = self._compile(using)
         if compiled is None:
             return self.build(**values)
-        model, sql, params, slots, (statement, names) = compiled
+        model, sql, params, slots, (statement, names, binary) = compiled
         if settings.DB_PREPARED_STATEMENTS:
             params = [_param(values[name]) for name in names]
-            query = _PreparedRawQuery(statement, using, params)
+            query = _PreparedRawQuery(statement, using, params, binary=binary)
             return _PreparedRawQuerySet(statement, model=model, query=query, params=params, using=using)
         params = list(params)
         for position, name in slots.items():
@@ -147,6 +154,9 @@ def _param(value):
 
 
 # --- server-side prepared statements ----------------------------------------------------------------
+
+# Column types Django's PostgreSQL backend loads as text (its adapters have no binary loader for them).
+_TEXT_RESULT_TYPES = {"JSONField", "GenericIPAddressField", "IPAddressField"}
 
 
 def prepared_cursor(using: str = "default"):
@@ -179,8 +189,11 @@ def _preparing_cursor_class():
     from django.db.backends.postgresql.base import ServerBindingCursor  # needs psycopg: PostgreSQL only
 
     class PreparingCursor(ServerBindingCursor):
+        binary_results = False  # set per statement by _PreparedRawQuery
+
         def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=True if binary is None else binary)
+            binary = self.binary_results if binary is None else binary
+            return super().execute(query, params, prepare=True, binary=binary)
 
     return PreparingCursor
 
@@ -213,11 +226,16 @@ class _PreparedRawQuerySet(RawQuerySet):
 class _PreparedRawQuery(RawQuery):
     """``RawQuery`` run on a ``prepared_cursor`` (``PreparedQuery`` rows come through it)."""
 
+    def __init__(self, sql, using, params=(), *, binary: bool = False):
+        super().__init__(sql, using, params)
+        self.binary = binary
+
     def clone(self, using):
-        return _PreparedRawQuery(self.sql, using, params=self.params)
+        return _PreparedRawQuery(self.sql, using, params=self.params, binary=self.binary)
 
     def _execute_query(self):
         connection = connections[self.using]
         adapt = connection.ops.adapt_unknown_value
         self.cursor = prepared_cursor(self.using)
+        self.cursor.cursor.binary_results = self.binary
         self.cursor.execute(self.sql, tuple(adapt(value) for value in self.params))

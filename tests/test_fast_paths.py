@@ -94,6 +94,20 @@ def test_prepared_statements_have_one_generic_plan_and_answer_alike(postgres, li
     assert prepared == plain
 
 
+def test_prepared_rows_load_json_columns_as_django_does(postgres, make_subject):
+    from creditsys.models import AuditEvent
+
+    make_subject("林芝丁商贸有限公司")  # audited: an event with a JSON document
+    event = AuditEvent.objects.exclude(after=None).order_by("-id").first()
+    by_id = PreparedQuery(lambda ids: AuditEvent.objects.filter(pk__any=ids), ids=list[int])
+    [row] = list(by_id.raw(ids=[event.pk]))
+    assert row.after == event.after and isinstance(row.after, dict) and row.created_at == event.created_at
+    assert by_id._compiled["default"][-1][-1] is False  # JSON read as text, as Django's adapters do
+    subjects = PreparedQuery(lambda ids: Subject.objects.filter(pk__any=ids), ids=list[int])
+    list(subjects.raw(ids=[event.subject_id or 0]))
+    assert subjects._compiled["default"][-1][-1] is True  # plain columns come back in binary
+
+
 def test_single_check_is_three_queries_once_warm(listed, dept_a, make_api_client):
     api, _client = make_api_client(department=dept_a)
     code = listed[0][0].uscc
