@@ -345,3 +345,34 @@ def test_search_result_escapes_every_value():
     assert "&lt;b&gt;张三&lt;/b&gt;" in html and "法人&amp;组织" in html
     assert 'href="/subjects/7/"' in html and '<span class="badge red-list">红名单</span>' in html
     assert "统一社会信用代码：— · 法人&amp;组织 · —" in html  # missing code and region shown as —
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "91540400MA6T00000X",
+        "  540402196801308177 ",
+        "",
+        "   ",
+        "x" * 64,
+        "x" * 65,
+        "a\x00b",
+        "林芝",
+        "\ud800",
+        12,
+        None,
+        ["a"],
+    ],
+)
+def test_batch_code_field_fast_path_validates_like_charfield(value):
+    from rest_framework import serializers
+
+    from sanctions.api.serializers import CheckCodeField
+
+    def outcome(field):
+        try:
+            return "ok", field.run_validation(value)
+        except serializers.ValidationError as exc:
+            return "error", [str(m) for m in exc.detail]
+
+    assert outcome(CheckCodeField()) == outcome(serializers.CharField(max_length=64, allow_blank=True))

@@ -170,11 +170,26 @@ class FeedbackSerializer(serializers.Serializer):
     remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class CheckCodeField(serializers.CharField):
+    """A code of a batch check: ``CharField(max_length=64, allow_blank=True)`` with a fast path.
+
+    A plain ASCII string of at most 64 characters without NUL (every real code) is only stripped:
+    for it DRF's checks (blank, length, NUL, surrogates) cannot fail, and running them 1,000 times
+    was a sixth of a batch's CPU. Anything else goes through the full ``CharField`` validation.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=64, allow_blank=True, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        if type(data) is str and len(data) <= 64 and data.isascii() and "\x00" not in data:
+            return data.strip()
+        return super().run_validation(data)
+
+
 class CheckBatchSerializer(serializers.Serializer):
     matter = serializers.CharField(max_length=200, label="办理事项")
-    codes = serializers.ListField(
-        child=serializers.CharField(max_length=64, allow_blank=True), min_length=1, max_length=1000, label="代码列表"
-    )
+    codes = serializers.ListField(child=CheckCodeField(), min_length=1, max_length=1000, label="代码列表")
 
 
 class CheckMeasureSerializer(serializers.Serializer):
