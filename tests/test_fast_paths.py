@@ -108,7 +108,7 @@ def test_prepared_rows_load_json_columns_as_django_does(postgres, make_subject):
     assert subjects._compiled["default"][-1][-1] is True  # plain columns come back in binary
 
 
-def test_single_check_is_three_queries_once_warm(listed, dept_a, make_api_client):
+def test_single_check_is_three_queries_once_warm(postgres, listed, dept_a, make_api_client):
     api, _client = make_api_client(department=dept_a)
     code = listed[0][0].uscc
     assert api.get("/api/v1/check/", {"code": code, "matter": "预热"}).status_code == 200
