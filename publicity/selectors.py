@@ -78,8 +78,7 @@ def search(query: str) -> list[int]:
     Natural persons are never found by name or ID number on the public site. More than
     ``SEARCH_LIMIT`` ids means "refine the query".
     """
-    qs = Subject.objects.exclude(kind=Subject.Kind.NATURAL_PERSON)
-    return registry_selectors.subject_search_ids(query, qs, limit=SEARCH_LIMIT)
+    return registry_selectors.subject_search_ids(query, limit=SEARCH_LIMIT, public_only=True)
 
 
 SEARCH_PAGE_SIZE = 20

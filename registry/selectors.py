@@ -7,9 +7,11 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 
 from creditsys import crypto
+from creditsys.db import PreparedQuery
 
 from .models import Subject, SubjectCode
 from .names import normalize_name, query_grams, strip_legal_form
@@ -161,7 +163,31 @@ def subject_search(query: str, queryset: QuerySet | None = None) -> QuerySet:
     ).order_by("rank", "name_length", "pk")
 
 
-def subject_search_ids(query: str, queryset: QuerySet | None = None, *, limit: int) -> list[int]:
+def _public_register() -> QuerySet:
+    return Subject.objects.exclude(kind=Subject.Kind.NATURAL_PERSON)
+
+
+# The public search's short-query reads, compiled once and run as prepared statements (their plans
+# do not depend on the values): any ``limit`` subjects holding the gram, from the B-tree of short
+# grams (migration 0007), and the subjects named exactly as the query.
+_PUBLIC_SHORT_MATCHES = PreparedQuery(
+    lambda gram, limit: (
+        _public_register()
+        .filter(pk__in=RawSQL("SELECT subject_id FROM registry_subject_gram WHERE gram = %s LIMIT %s", (gram, limit)))
+        .only("name", "search_text")
+        .order_by()
+    ),
+    gram=str,
+    limit=int,
+)
+_PUBLIC_EXACT_NAMES = PreparedQuery(
+    lambda name: _public_register().filter(name=name).only("name", "search_text").order_by(), name=str
+)
+
+
+def subject_search_ids(
+    query: str, queryset: QuerySet | None = None, *, limit: int, public_only: bool = False
+) -> list[int]:
     """Ids of the subjects ``subject_search`` finds, ranked, bounded by ``limit``: two short reads.
 
     The exact names and the first ``limit + 1`` matches the database comes across — unordered, so
@@ -169,7 +195,17 @@ def subject_search_ids(query: str, queryset: QuerySet | None = None, *, limit: i
     (an ``ORDER BY`` here made PostgreSQL walk the primary key through most of the table). They
     come with their names, so ranking, counting and paging them take no further query. More than
     ``limit`` ids means the caller should ask the user to refine the query.
+
+    ``public_only``: search the public register (natural persons are never found by name; no
+    ``queryset``). A 1–2 character query on PostgreSQL then reads the B-tree of short grams
+    (``registry_subject_gram``; the same matches as the GIN filter), which stops after ``limit + 1``
+    entries where the GIN index reads the gram's whole posting list (10,000+ entries for a
+    character in 1 % of the names).
     """
+    if public_only:
+        if queryset is not None:
+            raise TypeError("public_only searches the public register: do not pass a queryset")
+        queryset = _public_register()
     qs = Subject.objects.all() if queryset is None else queryset
     found, core, matching = _search_terms(query, qs)
     if found is not None:
@@ -177,9 +213,15 @@ def subject_search_ids(query: str, queryset: QuerySet | None = None, *, limit: i
     if matching is None:
         return []
     query = query.strip()
-    columns = ("pk", "name", "search_text")
-    rows = {row[0]: row for row in matching.order_by().values_list(*columns)[: limit + 1]}
-    rows.update((row[0], row) for row in qs.filter(name=query).order_by().values_list(*columns))
+    if public_only and len(core) <= 2 and connection.vendor == "postgresql":
+        found_rows = list(_PUBLIC_SHORT_MATCHES.raw(gram=core, limit=limit + 1))
+        found_rows += _PUBLIC_EXACT_NAMES.raw(name=query)
+        candidates = [(s.pk, s.name, s.search_text) for s in found_rows]
+    else:
+        columns = ("pk", "name", "search_text")
+        candidates = list(matching.order_by().values_list(*columns)[: limit + 1])
+        candidates += qs.filter(name=query).order_by().values_list(*columns)
+    rows = {row[0]: row for row in candidates}
     ranked = sorted(rows.values(), key=lambda r: (*search_rank(r[1], r[2] or "", query=query, core=core), r[0]))
     return [row[0] for row in ranked]
 

@@ -99,3 +99,55 @@ def test_postgres_search_uses_the_gin_index(postgres, make_subject, query):
     plan = _plan(sql, params)
     assert "registry_subject_name_grams_gin" in plan, plan
     assert list(qs.values_list("name", flat=True)) == ["雪域建筑工程有限公司"]
+
+
+# --- the short-gram index of the public search (registry migration 0007, PostgreSQL) ---------------
+
+
+def _grams_of(subject) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gram FROM registry_subject_gram WHERE subject_id = %s", [subject.pk])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_short_gram_index_follows_every_change(postgres, make_subject):
+    subject = make_subject("雪域建筑工程有限公司")
+    expected = {g for g in subject.name_grams if len(g) <= 2}
+    assert _grams_of(subject) == expected and "雪域" in expected
+    Subject.objects.filter(pk=subject.pk).update(name_grams=["林芝", "林", "芝", "林芝科技"])  # any writer
+    assert _grams_of(subject) == {"林芝", "林", "芝"}
+    subject.refresh_from_db()
+    subject.save()  # unchanged grams: nothing rewritten, nothing lost
+    assert _grams_of(subject) == {"林芝", "林", "芝"}
+    person = dict(kind=Subject.Kind.NATURAL_PERSON, id_number_hmac="0" * 64)
+    Subject.objects.filter(pk=subject.pk).update(**person)
+    assert _grams_of(subject) == set()  # natural persons are never found by name in public
+    Subject.objects.filter(pk=subject.pk).update(kind=Subject.Kind.ORGANIZATION, id_number_hmac=None)
+    assert _grams_of(subject) == {"林芝", "林", "芝"}
+    pk = subject.pk
+    Subject.objects.filter(pk=pk).delete()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM registry_subject_gram WHERE subject_id = %s", [pk])
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("query", ["雪", "雪域", "商", "号商"])
+def test_public_short_queries_find_what_the_gin_filter_finds(postgres, make_subject, query):
+    from publicity import selectors as public
+
+    for i in range(30):
+        make_subject(f"雪域{i}号商贸有限公司")
+    make_subject("测试商贸有限公司")
+    qs = Subject.objects.exclude(kind=Subject.Kind.NATURAL_PERSON)
+    by_gin = selectors.subject_search_ids(query, qs, limit=200)
+    by_btree = public.search(query)
+    assert by_btree == by_gin and by_gin
+
+
+def test_public_short_query_reads_the_btree_and_stops_early(postgres, make_subject):
+    make_subject("雪域建筑工程有限公司")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_subject_gram")
+        cursor.execute("EXPLAIN SELECT subject_id FROM registry_subject_gram WHERE gram = %s LIMIT 201", ["雪"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "registry_subject_gram_pkey" in plan and "Limit" in plan, plan
