@@ -24,10 +24,13 @@ from contextlib import contextmanager
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper
-from django.db.models import Field, ForeignObject, Lookup, QuerySet
-from django.db.models.query import RawQuerySet
+from django.db.models import Field, ForeignObject, Lookup, Model, QuerySet
+from django.db.models.base import ModelState
+from django.db.models.query import RawModelIterable, RawQuerySet
+from django.db.models.signals import post_init, pre_init
 from django.db.models.sql.query import RawQuery
 
 
@@ -204,6 +207,9 @@ _ROW_LAYOUTS: dict[tuple, object] = {}
 
 
 class _PreparedRawQuerySet(RawQuerySet):
+    def iterator(self):
+        yield from _FastRawModelIterable(self)
+
     def _memo(self, what: str, compute):
         key = (what, self.db, self.raw_query)
         found = _ROW_LAYOUTS.get(key)
@@ -221,6 +227,52 @@ class _PreparedRawQuerySet(RawQuerySet):
     @property
     def model_fields(self):
         return self._memo("model-fields", lambda: RawQuerySet.model_fields.func(self))
+
+
+class _FastRawModelIterable(RawModelIterable):
+    """``RawModelIterable`` building each instance by filling its ``__dict__``, as ``Model.__init__``
+    would for loaded values, without the per-field loop and the init signals: a batch check builds
+    1,200 instances, which cost a fifth of its CPU. Only for models without their own ``__init__``
+    or ``from_db`` and while nothing listens to ``pre_init``/``post_init``; otherwise Django's way."""
+
+    def __iter__(self):
+        queryset = self.queryset
+        model = queryset.model
+        if (
+            pre_init.has_listeners(model)
+            or post_init.has_listeners(model)
+            or any("__init__" in vars(k) or "from_db" in vars(k) for k in model.__mro__[:-1] if k is not Model)
+        ):
+            yield from super().__iter__()
+            return
+        db = queryset.db
+        query = queryset.query
+        connection = connections[db]
+        compiler = connection.ops.compiler("SQLCompiler")(query, connection, db)
+        rows = iter(query)
+        try:
+            names, positions, annotations = queryset.resolve_model_init_order()
+            if model._meta.pk.attname not in names:
+                raise FieldDoesNotExist("Raw query must include the primary key")
+            fields = [queryset.model_fields.get(c) for c in queryset.columns]
+            converters = compiler.get_converters([f.get_col(f.model._meta.db_table) if f else None for f in fields])
+            if converters:
+                rows = compiler.apply_converters(rows, converters)
+            pairs = list(zip(names, positions, strict=True))
+            new = object.__new__
+            for values in rows:
+                instance = new(model)
+                state = instance._state = ModelState()
+                state.adding, state.db = False, db
+                attributes = instance.__dict__
+                for name, position in pairs:
+                    attributes[name] = values[position]
+                for column, position in annotations:
+                    setattr(instance, column, values[position])
+                yield instance
+        finally:
+            if getattr(query, "cursor", None):
+                query.cursor.close()
 
 
 class _PreparedRawQuery(RawQuery):

@@ -108,6 +108,35 @@ def test_prepared_rows_load_json_columns_as_django_does(postgres, make_subject):
     assert subjects._compiled["default"][-1][-1] is True  # plain columns come back in binary
 
 
+def test_prepared_rows_are_the_instances_django_would_build(postgres, make_subject):
+    from django.db.models.signals import post_init
+
+    a = make_subject("林芝戊商贸有限公司")
+    by_id = PreparedQuery(lambda ids: Subject.objects.filter(pk__any=ids).only("name", "uscc"), ids=list[int])
+    [fast] = list(by_id.raw(ids=[a.pk]))
+    [django_built] = list(
+        Subject.objects.raw(*Subject.objects.filter(pk=a.pk).only("name", "uscc").query.sql_with_params())
+    )
+    assert (fast.pk, fast.name, fast.uscc) == (django_built.pk, django_built.name, django_built.uscc)
+    assert fast.get_deferred_fields() == django_built.get_deferred_fields() and "kind" in fast.get_deferred_fields()
+    assert (fast._state.adding, fast._state.db) == (False, "default")
+    assert fast.kind == a.kind  # a deferred field still loads on access
+    fast.name = "林芝戊商贸（改）有限公司"
+    fast.save(update_fields=["name"])  # a normal instance: saves as an update
+    assert Subject.objects.get(pk=a.pk).name == "林芝戊商贸（改）有限公司"
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    post_init.connect(listener, sender=Subject)
+    try:
+        list(by_id.raw(ids=[a.pk]))  # someone listens: instances built Django's way, signal sent
+    finally:
+        post_init.disconnect(listener, sender=Subject)
+    assert seen == [a.pk]
+
+
 def test_single_check_is_three_queries_once_warm(postgres, listed, dept_a, make_api_client):
     api, _client = make_api_client(department=dept_a)
     code = listed[0][0].uscc
