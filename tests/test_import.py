@@ -53,13 +53,14 @@ def _xlsx(rows) -> bytes:
     return buf.getvalue()
 
 
-def _csv(rows) -> bytes:
+def _csv(rows, encoding: str = "gb18030") -> bytes:
+    """A penalty CSV in the national template (Excel in China saves GB18030 by default)."""
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow([label for _n, label, _r in PENALTY_COLUMNS])
     for row in rows:
         w.writerow([row.get(name, "") for name, _l, _r in PENALTY_COLUMNS])
-    return buf.getvalue().encode("gb18030")
+    return buf.getvalue().encode(encoding)
 
 
 def _run(clerk, name, content, django_capture_on_commit_callbacks):

@@ -21,12 +21,12 @@ from publicity import cache as page_cache
 from registry import services
 from registry.demo import make_id_number, make_uscc
 from registry.models import ImportJob, PenaltyRecord, RecordRevision, Subject
-from registry.record_fields import PENALTY_COLUMNS
 from registry.scoping import scope_for
 from registry.services import imports as import_service
 from registry.services import records as record_service
 
 from .conftest import GLOBAL_SCOPE
+from .test_import import _csv
 
 TODAY = date(2026, 11, 20)
 # Ids, timestamps and encrypted values (random IV) differ between two runs of the same rows.
@@ -217,18 +217,11 @@ def test_concurrent_insert_falls_back_to_row_by_row(penalty_input):
 # --- the import job -------------------------------------------------------------------------------
 
 
-def _csv(rows) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow([label for _n, label, _r in PENALTY_COLUMNS])
-    for row in rows:
-        w.writerow([row.get(name, "") for name, _l, _r in PENALTY_COLUMNS])
-    return buf.getvalue().encode("utf-8-sig")
-
-
 def _job(user, rows, name="处罚.csv"):
     with mock.patch("registry.tasks.import_run.apply_async"):
-        return services.import_job_create(user=user, kind="penalty", uploaded_file=SimpleUploadedFile(name, _csv(rows)))
+        return services.import_job_create(
+            user=user, kind="penalty", uploaded_file=SimpleUploadedFile(name, _csv(rows, "utf-8-sig"))
+        )
 
 
 def _report(job):

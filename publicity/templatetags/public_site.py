@@ -90,14 +90,13 @@ def search_result(subject) -> str:
     with 20 results a page, the template engine's dozen nodes per result (and ``format_html``'s
     per-value overhead) were half of a search page's CPU time.
     """
-    head, tail = _profile_url_pattern(get_script_prefix(), get_urlconf())
     badges = "".join(
         f'<span class="badge {escape(css)}">{escape(label)}</span>' for label, css in subject.public_badges
     )
     representative = f" · 法定代表人：{escape(subject.legal_representative)}" if subject.legal_representative else ""
     region = getattr(subject, "region_name", None) or "—"
     return mark_safe(  # noqa: S308 - every value above is escaped
-        f'<article class="result">\n  <h3><a href="{escape(head)}{int(subject.pk)}{escape(tail)}">'
+        f'<article class="result">\n  <h3><a href="{escape(profile_url(subject.pk))}">'
         f"{escape(subject.name)}</a>{badges}</h3>\n"
         f'  <div class="muted">统一社会信用代码：{escape(subject.uscc or "—")} · '
         f"{escape(str(subject.get_kind_display()))} · {escape(region)}{representative}</div>\n</article>"

@@ -568,26 +568,16 @@ CONCURRENT_MESSAGE = "该文书号的记录正在被同时报送，请稍后重�
 def _history(record, reason: str, before: dict | None) -> tuple[RecordRevision, dict]:
     """The revision (unsaved) and the audit entry of a saved creation (``before`` None) or correction."""
     after = audit.snapshot(record, AUDIT_EXCLUDE)
+    entry = {"instance": record, "subject_id": record.subject_id}
     if before is None:
-        revision = _revision_for(record, RecordRevision.Action.CREATE, reason, after)
-        return revision, {
-            "action": "create",
-            "instance": record,
-            "subject_id": record.subject_id,
-            "after": after,
-            "reason": reason,
-        }
-    reason = reason or UPDATE_REASON
-    b, a = audit.diff(before, after)
-    revision = _revision_for(record, RecordRevision.Action.CORRECT, reason, after)
-    return revision, {
-        "action": "update",
-        "instance": record,
-        "subject_id": record.subject_id,
-        "before": b,
-        "after": a,
-        "reason": reason,
-    }
+        action = RecordRevision.Action.CREATE
+        entry.update(action="create", after=after)
+    else:
+        action, reason = RecordRevision.Action.CORRECT, reason or UPDATE_REASON
+        b, a = audit.diff(before, after)
+        entry.update(action="update", before=b, after=a)
+    entry["reason"] = reason
+    return _revision_for(record, action, reason, after), entry
 
 
 @transaction.atomic
