@@ -115,13 +115,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    # A persistent connection is checked (one round trip) before its first query in each request,
-    # so a database restart costs no failed request; 0 saves that round trip (see performance.md).
+    # A persistent connection is checked before its first query in each request, so a database
+    # restart costs no failed request; on PostgreSQL the check polls the socket (no round trip).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "creditsys.postgresql"  # Django's, with that health check
 # Hot-path queries (creditsys.db.PreparedQuery) as server-side prepared statements with one generic
 # plan each; 0 behind a transaction-pooling PgBouncer. Django's own queries are never prepared.
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_PREPARED_STATEMENTS:
+if DATABASES["default"]["ENGINE"] == "creditsys.postgresql" and DB_PREPARED_STATEMENTS:
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = f"{options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
     # psycopg prepares nothing when the threshold is None (Django's default), not even on request;

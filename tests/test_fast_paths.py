@@ -405,3 +405,113 @@ def test_batch_code_field_fast_path_validates_like_charfield(value):
             return "error", [str(m) for m in exc.detail]
 
     assert outcome(CheckCodeField()) == outcome(serializers.CharField(max_length=64, allow_blank=True))
+
+
+def test_plain_check_answers_exactly_as_drf(listed, dept_a, make_api_client, monkeypatch):
+    """The check's short path (no DRF machinery) sends DRF's bytes and headers; only ids differ."""
+    from sanctions.api import views
+
+    api, _client = make_api_client(department=dept_a)
+    codes = [*check_codes(listed, 3), "91540400MA6T00000X", "12345"]
+    taken = []
+    plain = views._plain_check
+    monkeypatch.setattr(views, "_plain_check", lambda request: taken.append(1) or plain(request))
+
+    def answers():
+        out = []
+        for code in codes:
+            r = api.get("/api/v1/check/", {"code": code, "matter": "行政许可"})
+            assert r.status_code == 200
+            headers = {k: v for k, v in r.headers.items() if k != "X-Request-ID"}
+            out.append((headers, r.content.replace(r.json()["check_id"].encode(), b"<id>")))
+        return out
+
+    short = answers()
+    assert len(taken) == len(codes)
+    monkeypatch.setattr(views, "_plain_check", lambda request: None)
+    drf = answers()
+    assert [h for h, _ in drf] == [h for h, _ in short], (drf[0][0], short[0][0])
+    assert drf == short
+
+
+@pytest.mark.parametrize(
+    "params, headers, status",
+    [
+        ({"code": "", "matter": "行政许可"}, {}, 400),  # missing code: DRF's validation answer
+        ({"code": "91540400MA6T00000X", "matter": ""}, {}, 400),  # missing matter (service)
+        ({"code": "91540400MA6T00000X", "matter": "行政许可"}, {"HTTP_ACCEPT": "text/html"}, 406),
+        ({"code": "91540400MA6T00000X", "matter": "行政许可"}, {"HTTP_AUTHORIZATION": "Bearer cs_x_y"}, 401),
+        ({"code": "91540400MA6T00000X", "matter": "行政许可"}, {"HTTP_AUTHORIZATION": "Token abc"}, 401),
+    ],
+)
+def test_plain_check_leaves_everything_else_to_drf(dept_a, make_api_client, params, headers, status):
+    from rest_framework.test import APIClient
+
+    from sanctions.models import CheckLog
+
+    api, _client = make_api_client(department=dept_a)
+    if "HTTP_AUTHORIZATION" in headers:
+        api = APIClient()  # the key set by make_api_client would win over the header given here
+    r = api.get("/api/v1/check/", params, **headers)
+    assert r.status_code == status
+    assert r.json()["code"] in {"invalid", "not_acceptable", "authentication_failed"}
+    assert not CheckLog.objects.exists()
+
+
+def test_plain_check_needs_the_check_scope(dept_a, make_api_client):
+    api, _client = make_api_client(department=dept_a, scopes=("read",))
+    r = api.get("/api/v1/check/", {"code": "91540400MA6T00000X", "matter": "行政许可"})
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+
+
+def test_plain_check_answers_a_server_error_in_the_api_format(dept_a, make_api_client, monkeypatch, caplog):
+    from sanctions import services
+
+    def broken(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(services, "check_perform", broken)
+    api, _client = make_api_client(department=dept_a)
+    r = api.get("/api/v1/check/", {"code": "91540400MA6T00000X", "matter": "行政许可"})
+    assert r.status_code == 500 and r.json()["code"] == "server_error"
+    assert "database gone" not in r.content.decode()
+    assert "unhandled API error" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_check_polls_the_socket_instead_of_a_round_trip(monkeypatch):
+    from django.db.backends.postgresql import base
+
+    need(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+    connection.ensure_connection()
+    selects = []
+    monkeypatch.setattr(base.DatabaseWrapper, "is_usable", lambda self: selects.append(1) or True)
+    assert connection.is_usable() is True
+    assert selects == []  # idle, nothing sent by the server: no SELECT 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert connection.is_usable() is True and selects == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_health_check_sees_a_connection_the_server_ended():
+    import time
+
+    need(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    other = connection.get_new_connection(connection.get_connection_params())
+    try:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+    deadline = time.monotonic() + 5
+    while connection.is_usable() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert connection.is_usable() is False
+    # As at the start of a request: the dead connection is closed and the next query reconnects.
+    connection.health_check_done = False
+    connection.close_if_health_check_failed()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid

@@ -55,6 +55,9 @@ def error_body(code: str, detail: str, errors: dict | None = None) -> dict:
     return body
 
 
+SERVER_ERROR_BODY = error_body("server_error", "服务器内部错误，已记录，请稍后重试或联系管理员。")
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
@@ -69,10 +72,7 @@ def exception_handler(exc, context):
     if response is None:
         request = context.get("request")
         logger.exception("unhandled API error", extra={"path": getattr(request, "path", "")})
-        return Response(
-            error_body("server_error", "服务器内部错误，已记录，请稍后重试或联系管理员。"),
-            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-        )
+        return Response(SERVER_ERROR_BODY, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
     code, default_detail = "error", "请求无法处理。"
     for cls, pair in CODES.items():

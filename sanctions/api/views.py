@@ -1,14 +1,21 @@
 """REST API of the sanctions app (SPEC §13). Views parse and serialize; services hold the rules."""
 
+import logging
+
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from creditsys.api.authentication import authenticate_key
+from creditsys.api.errors import SERVER_ERROR_BODY
 from creditsys.api.permissions import CheckScope, ReadOrWriteScope, ReadScope
+from creditsys.api.renderers import JSONRenderer
 from registry.scoping import scope_for, visible_subjects
 from registry.selectors import subject_by_code
 
@@ -29,6 +36,8 @@ from .serializers import (
     RemoveSerializer,
     TaskSerializer,
 )
+
+logger = logging.getLogger("creditsys.api")
 
 
 @extend_schema_view(
@@ -144,6 +153,12 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 class CheckView(APIView):
     permission_classes = [CheckScope]
 
+    def dispatch(self, request, *args, **kwargs):
+        # The most frequent API call (every counter's 应查必查 lookup) takes a short path when it is
+        # plain; everything else — other methods, bad keys or input, content negotiation — goes
+        # through DRF and is answered like every other endpoint.
+        return _plain_check(request) or super().dispatch(request, *args, **kwargs)
+
     @extend_schema(
         summary="核查信用主体（应查必查）",
         parameters=[
@@ -159,6 +174,44 @@ class CheckView(APIView):
             raise ValidationError({"code": ["请提供要核查的代码（code）。"]})
         [answer] = services.check_perform(principal=request.auth, codes=[code], matter=matter)
         return Response(answer)
+
+
+# What DRF would negotiate to our JSON renderer without looking further.
+_PLAIN_ACCEPT = frozenset(("", "*/*", "application/json"))
+_RENDERER = JSONRenderer()
+
+
+def _plain_check(request) -> HttpResponse | None:
+    """``CheckView.get`` without DRF's request wrapping, negotiation and exception machinery.
+
+    Same key check, scope, service and renderer, so the same bytes and headers as DRF's answer
+    (tested); None when the request is not the plain case, and DRF answers it instead. Nothing is
+    written before None is returned: the service validates before it reads or logs.
+    """
+    meta = request.META
+    if request.method != "GET" or meta.get("HTTP_ACCEPT", "") not in _PLAIN_ACCEPT:
+        return None
+    keyword, _, key = meta.get("HTTP_AUTHORIZATION", "").partition(" ")
+    params = request.GET
+    code = params.get("code", "")
+    if keyword != "Bearer" or not key or " " in key or not code.strip() or "format" in params:
+        return None
+    try:
+        client = authenticate_key(key)
+    except AuthenticationFailed:
+        return None
+    if CheckScope.scope not in client.scopes:
+        return None
+    try:
+        [answer] = services.check_perform(principal=client, codes=[code], matter=params.get("matter", ""))
+    except ValidationError:
+        return None
+    except Exception:
+        logger.exception("unhandled API error", extra={"path": request.path})
+        return JsonResponse(SERVER_ERROR_BODY, status=500)
+    response = HttpResponse(_RENDERER.render(answer), content_type="application/json")
+    response["Allow"] = "GET, HEAD, OPTIONS"  # as DRF says it (one renderer: no Vary: Accept)
+    return response
 
 
 class CheckBatchView(APIView):
