@@ -254,8 +254,15 @@ class _FastRawModelIterable(RawModelIterable):
             names, positions, annotations = queryset.resolve_model_init_order()
             if model._meta.pk.attname not in names:
                 raise FieldDoesNotExist("Raw query must include the primary key")
-            fields = [queryset.model_fields.get(c) for c in queryset.columns]
-            converters = compiler.get_converters([f.get_col(f.model._meta.db_table) if f else None for f in fields])
+            converters = queryset._memo(
+                "converters",
+                lambda: compiler.get_converters(
+                    [
+                        f.get_col(f.model._meta.db_table) if f else None
+                        for f in map(queryset.model_fields.get, queryset.columns)
+                    ]
+                ),
+            )
             if converters:
                 rows = compiler.apply_converters(rows, converters)
             pairs = list(zip(names, positions, strict=True))

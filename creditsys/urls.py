@@ -7,8 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from .views import bench_floor, health
 
 api_v1 = [
+    path("", include("sanctions.api.urls")),  # first: the check, the busiest endpoint, resolves soonest
     path("", include("registry.api.urls")),
-    path("", include("sanctions.api.urls")),
     path("", include("disputes.api.urls")),
 ]
 
