@@ -134,7 +134,8 @@ class MeasureCatalogue:
 
     measures: list[Measure] = field(default_factory=list)
     # measures_for_entry() per (list type, category, target, subject kind): the only entry facts
-    # measure_matches() reads, so entries alike share one answer.
+    # measure_matches() reads, so entries alike share one answer; also what a check lists per
+    # department (``_listed_measures``, ``_clean_record_incentives``).
     matches: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -226,7 +227,12 @@ def public_measures() -> QuerySet:
 
 def mask_code(code: str) -> str:
     normalized = normalize_code(code or "")[:40]
-    for kind, value in classify_code(normalized):
+    return _masked(normalized, classify_code(normalized))
+
+
+def _masked(normalized: str, readings) -> str:
+    """``mask_code`` of a normalised code whose readings (``classify_code``) are known."""
+    for kind, value in readings:
         if kind != "uscc":
             return mask_id_number(value)
     if len(normalized) == 18 and normalized[:17].isdigit():
@@ -396,8 +402,10 @@ def check_answers(
     raws: list[str | None] = []
     for code in codes:
         raw = (code or "").strip()
+        normalized = normalize_code(raw)
+        readings = classify_code(raw) if normalized and len(normalized) <= 40 else ()
         answer = {
-            "code": mask_code(raw),
+            "code": _masked(normalized[:40], readings),
             "valid_code": True,
             "found": False,
             "subject": None,
@@ -409,11 +417,10 @@ def check_answers(
         }
         answers.append(answer)
         raws.append(None)
-        normalized = normalize_code(raw)
         if not normalized or len(normalized) > 40:
             answer.update(valid_code=False, message="代码为空或格式无效：请填写18位统一社会信用代码或身份证号码。")
             continue
-        if not classify_code(raw) and len(normalized) == 18:
+        if not readings and len(normalized) == 18:
             answer.update(valid_code=False, message="代码校验位错误：不是有效的统一社会信用代码或身份证号码，请核对。")
             continue
         raws[-1] = raw
@@ -470,9 +477,7 @@ def _fill_answer(answer: dict, subject, entries, *, clean: bool, department_id, 
     }
     for entry in entries:
         answer["entries"].append(_entry_row(entry))
-        for measure in measures_for_entry(entry, catalogue):
-            if department_id is not None and department_id not in _implementers(measure)[0]:
-                continue  # not implemented by the asking department: not listed
+        for measure in _listed_measures(entry, catalogue, department_id):
             row = _measure_row(measure, entry, department_id=department_id)
             (answer["incentives"] if measure.kind == Measure.Kind.INCENTIVE else answer["measures"]).append(row)
     has_red = any(e.list_type == ListType.RED for e in entries)
@@ -480,23 +485,47 @@ def _fill_answer(answer: dict, subject, entries, *, clean: bool, department_id, 
     trustworthy = clean and not any(e.list_type in ADVERSE_LIST_TYPES for e in entries)
     answer["trustworthy"] = trustworthy
     if trustworthy and not has_red:
-        years = get_profile().trustworthy_clean_years
-        for measure in catalogue.measures:
-            if measure.kind == Measure.Kind.INCENTIVE and measure.for_clean_record:
-                if department_id is not None and department_id not in _implementers(measure)[0]:
-                    continue
-                answer["incentives"].append(
-                    {
-                        **_measure_facts(measure),
-                        "entry_id": None,
-                        "list_type": None,
-                        "applies_to_asking_department": True,
-                        "suspended": False,
-                        "suspension_reason": "",
-                        "reason": f"连续{years}年无不良信用记录",
-                    }
-                )
+        answer["incentives"].extend(dict(row) for row in _clean_record_incentives(catalogue, department_id))
     answer["message"] = summarize(answer)
+
+
+def _listed_measures(entry: ListEntry, catalogue: MeasureCatalogue, department_id: int | None) -> list[Measure]:
+    """The measures a check lists for an entry: those matching it (``measures_for_entry``), and of
+    them only those the asking department implements (all for a caller without a department).
+    Kept in the catalogue per entry kind and department: entries alike list the same measures."""
+    key = ("listed", entry.list_type, entry.category, subject_target(entry), entry.subject.kind, department_id)
+    found = catalogue.matches.get(key)
+    if found is None:
+        found = catalogue.matches[key] = [
+            m
+            for m in measures_for_entry(entry, catalogue)
+            if department_id is None or department_id in _implementers(m)[0]
+        ]
+    return found
+
+
+def _clean_record_incentives(catalogue: MeasureCatalogue, department_id: int | None) -> list[dict]:
+    """The incentive rows of a subject with a clean record (连续N年无不良信用记录), per department."""
+    years = get_profile().trustworthy_clean_years
+    key = ("clean", department_id, years)
+    found = catalogue.matches.get(key)
+    if found is None:
+        found = catalogue.matches[key] = [
+            {
+                **_measure_facts(measure),
+                "entry_id": None,
+                "list_type": None,
+                "applies_to_asking_department": True,
+                "suspended": False,
+                "suspension_reason": "",
+                "reason": f"连续{years}年无不良信用记录",
+            }
+            for measure in catalogue.measures
+            if measure.kind == Measure.Kind.INCENTIVE
+            and measure.for_clean_record
+            and (department_id is None or department_id in _implementers(measure)[0])
+        ]
+    return found
 
 
 def summarize(answer: dict) -> str:

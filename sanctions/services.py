@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import time
 import urllib.error
 import urllib.request
@@ -877,6 +878,12 @@ def _check_log_insert() -> tuple[list, str]:
     return fields, f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608
 
 
+def _new_check_ids(count: int) -> list[uuid.UUID]:
+    """``uuid4()`` ``count`` times, with one read of the random source (a batch needs 1,000)."""
+    data = os.urandom(16 * count)
+    return [uuid.UUID(bytes=data[i : i + 16], version=4) for i in range(0, 16 * count, 16)]
+
+
 def check_perform(*, principal, codes: list[str], matter: str, on: date | None = None) -> list[dict]:
     """Answer one or many checks for the asking department and log each one (查询留痕)."""
     matter = (matter or "").strip()
@@ -897,7 +904,7 @@ def check_perform(*, principal, codes: list[str], matter: str, on: date | None =
         catalogue=selectors.MeasureCatalogue.current(),
     )
     count = len(results)
-    check_ids = [uuid.uuid4() for _ in range(count)]
+    check_ids = _new_check_ids(count)
     answers = [answer for answer, _subject in results]
     columns = {
         "check_id": check_ids,
