@@ -114,15 +114,21 @@ def write_report(report: dict, out: Path) -> None:
         "",
         "## HTTP endpoints",
         "",
-        "| path | conc. | requests | req/s | p50 ms | p95 ms | p99 ms | errors | req/s ÷ floor | p50 ÷ floor p50 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "CPU per request: the CPU time of the app's processes (gunicorn), PostgreSQL, Redis and wrk "
+        "during the run, divided by the requests answered.",
+        "",
+        "| path | conc. | requests | req/s | p50 ms | p95 ms | p99 ms | errors | req/s ÷ floor | p50 ÷ floor p50 "
+        "| CPU ms/request: app · PostgreSQL · Redis · wrk |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, r in http.items():
         rps_ratio = r["rps"] / floor["rps"] if floor.get("rps") else 0
         lat_ratio = r["p50_ms"] / floor["p50_ms"] if floor.get("p50_ms") else 0
+        cpu = r.get("cpu_ms_per_request") or {}
+        cpu_text = " · ".join(f"{cpu.get(k, 0):.2f}" for k in ("app", "postgres", "redis", "wrk")) if cpu else "—"
         lines.append(
             f"| {name} | {r['connections']} | {r['requests']:,} | {r['rps']:,.1f} | {r['p50_ms']:.1f} | "
-            f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {rps_ratio:.2f} | {lat_ratio:.1f} |"
+            f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {rps_ratio:.2f} | {lat_ratio:.1f} | {cpu_text} |"
         )
     lines += [
         "",

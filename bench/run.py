@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -218,7 +219,42 @@ def get_status(url: str, headers: dict) -> tuple[int, str]:
         return e.code, e.headers.get("Content-Type", "")
 
 
-def wrk_run(wrk, port, pool, *, duration, warmup, connections, method="GET", path="/", auth="", nonce=True) -> dict:
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(server_pids: list[int]) -> dict[str, float]:
+    """CPU time (user + system) used so far by the app's processes (the gunicorn master and
+    workers), PostgreSQL's and Redis's processes, and this process's finished children (wrk)."""
+    groups = {"app": 0.0, "postgres": 0.0, "redis": 0.0}
+    server = set(server_pids)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        group = (
+            "app"
+            if int(entry) in server
+            else "postgres"
+            if name == "postgres"
+            else "redis"
+            if name.startswith("redis-server")
+            else None
+        )
+        if group:
+            groups[group] += (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    groups["wrk"] = children.ru_utime + children.ru_stime
+    return groups
+
+
+def wrk_run(
+    wrk, port, pool, *, duration, warmup, connections, method="GET", path="/", auth="", nonce=True, server_pids=()
+) -> dict:
     env = dict(os.environ)
     env.update(
         {
@@ -236,6 +272,7 @@ def wrk_run(wrk, port, pool, *, duration, warmup, connections, method="GET", pat
     if warmup:
         subprocess.run([*base, "-d", f"{int(warmup)}s", url], env=env, capture_output=True, timeout=warmup + 120)
         env["BENCH_SALT"] = str(time.time_ns())
+    cpu_before = cpu_seconds(list(server_pids))
     proc = subprocess.run(
         [*base, "-d", f"{int(duration)}s", "--latency", url],
         env=env,
@@ -243,10 +280,14 @@ def wrk_run(wrk, port, pool, *, duration, warmup, connections, method="GET", pat
         text=True,
         timeout=duration + 180,
     )
+    cpu_after = cpu_seconds(list(server_pids))
     data = bench_json(proc)
     secs = data["duration_us"] / 1e6
     errors = sum(data[k] for k in data if k.startswith("errors_"))
+    requests = data["requests"] or 1
     return {
+        # Where the CPU went, per request: what limits a path on a machine whose cores all take part.
+        "cpu_ms_per_request": {k: round((cpu_after[k] - cpu_before[k]) / requests * 1000, 3) for k in cpu_after},
         "requests": data["requests"],
         "rps": data["requests"] / secs if secs else 0.0,
         "p50_ms": data["p50_us"] / 1000,
@@ -437,6 +478,7 @@ def main() -> None:
                 path=opts.get("path", "/"),
                 auth=opts.get("auth", ""),
                 nonce=opts.get("nonce", True),
+                server_pids=[server.proc.pid, *server.worker_pids()],
             )
             report["http"][name] = result
             log(
