@@ -222,10 +222,10 @@ def get_status(url: str, headers: dict) -> tuple[int, str]:
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
-def cpu_seconds(server_pids: list[int]) -> dict[str, float]:
-    """CPU time (user + system) used so far by the app's processes (the gunicorn master and
-    workers), PostgreSQL's and Redis's processes, and this process's finished children (wrk)."""
-    groups = {"app": 0.0, "postgres": 0.0, "redis": 0.0}
+def cpu_seconds(server_pids: list[int]) -> dict:
+    """CPU time (user + system) used so far by each process of the app (the gunicorn master and
+    workers), PostgreSQL and Redis, by pid; and by this process's finished children (wrk)."""
+    seen: dict = {}
     server = set(server_pids)
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -236,9 +236,10 @@ def cpu_seconds(server_pids: list[int]) -> dict[str, float]:
             continue
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry)
         group = (
             "app"
-            if int(entry) in server
+            if pid in server
             else "postgres"
             if name == "postgres"
             else "redis"
@@ -246,10 +247,19 @@ def cpu_seconds(server_pids: list[int]) -> dict[str, float]:
             else None
         )
         if group:
-            groups[group] += (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+            seen[(group, pid)] = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    groups["wrk"] = children.ru_utime + children.ru_stime
-    return groups
+    seen[("wrk", 0)] = children.ru_utime + children.ru_stime
+    return seen
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per group between two ``cpu_seconds`` readings; a process that ended in between
+    is not counted (its time is gone from /proc), one that started is counted from zero."""
+    used = {"app": 0.0, "postgres": 0.0, "redis": 0.0, "wrk": 0.0}
+    for (group, pid), seconds in after.items():
+        used[group] += seconds - before.get((group, pid), 0.0)
+    return used
 
 
 def wrk_run(
@@ -287,7 +297,7 @@ def wrk_run(
     requests = data["requests"] or 1
     return {
         # Where the CPU went, per request: what limits a path on a machine whose cores all take part.
-        "cpu_ms_per_request": {k: round((cpu_after[k] - cpu_before[k]) / requests * 1000, 3) for k in cpu_after},
+        "cpu_ms_per_request": {k: round(v / requests * 1000, 3) for k, v in cpu_used(cpu_before, cpu_after).items()},
         "requests": data["requests"],
         "rps": data["requests"] / secs if secs else 0.0,
         "p50_ms": data["p50_us"] / 1000,
