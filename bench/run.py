@@ -46,7 +46,9 @@ PROFILES = {
         "warmup": 3,
         "slow_count": 40,
         "slow_limit": 120,
-        "imports": (2000, 10000),
+        # 20,000 as well: peak RSS climbs over the first ~7,000 rows (allocator and caches warming
+        # up), so "flat" compares the two larger files.
+        "imports": (2000, 10000, 20000),
         "latency_runs": True,
         "floor_samples": 100,
         "floor_duration": 10,
