@@ -232,11 +232,14 @@ def test_gunicorn_workers_freeze_the_startup_heap():
     from pathlib import Path
 
     config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    thresholds = gc.get_threshold()
     try:
         config["post_worker_init"](None)
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold() == config["GC_THRESHOLDS"]
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def test_versions_are_read_once_per_request(listed, dept_a, make_api_client, monkeypatch):
