@@ -242,6 +242,23 @@ def test_gunicorn_workers_freeze_the_startup_heap():
         gc.set_threshold(*thresholds)
 
 
+def test_gunicorn_workers_collect_fully_between_requests(monkeypatch):
+    import gc
+    import runpy
+    from pathlib import Path
+
+    config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    collected = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collected.append(args))
+    every = config["FULL_COLLECTION_EVERY"]
+    monkeypatch.setattr(gc, "get_count", lambda: (5, 3, every - 1))
+    config["post_request"](None, None, {}, None)
+    assert collected == []  # not due yet
+    monkeypatch.setattr(gc, "get_count", lambda: (5, 3, every))
+    config["post_request"](None, None, {}, None)
+    assert collected == [()]  # a full collection, after the response
+
+
 def test_versions_are_read_once_per_request(listed, dept_a, make_api_client, monkeypatch):
     from django.core.cache import cache
 
