@@ -222,6 +222,7 @@ def get_status(url: str, headers: dict) -> tuple[int, str]:
 
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+_PROCESS_GROUPS = {"postgres": "postgres", "redis-server": "redis"}  # by process name (/proc/<pid>/stat)
 
 
 def cpu_seconds(server_pids: list[int]) -> dict:
@@ -239,15 +240,7 @@ def cpu_seconds(server_pids: list[int]) -> dict:
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
         pid = int(entry)
-        group = (
-            "app"
-            if pid in server
-            else "postgres"
-            if name == "postgres"
-            else "redis"
-            if name.startswith("redis-server")
-            else None
-        )
+        group = "app" if pid in server else _PROCESS_GROUPS.get(name)
         if group:
             seen[(group, pid)] = (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
     children = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -358,30 +358,19 @@ def test_progress_is_stored_after_each_chunk(clerk_a, penalty_input, monkeypatch
     assert done.processed_rows == 5 and done.percent == 100
 
 
-def test_next_chunk_is_read_and_cleaned_in_another_thread_with_the_same_results(clerk_a, penalty_input, monkeypatch):
-    import threading
-
+def test_rejected_rows_and_repeats_across_chunks(clerk_a, penalty_input, monkeypatch):
     monkeypatch.setattr(import_service, "CHUNK_ROWS", 2)
     rows = [
         penalty_input(document_number="H-1"),
-        penalty_input(document_number="H-2", uscc="123"),  # rejected by cleaning, in the reader thread
+        penalty_input(document_number="H-2", uscc="123"),  # rejected by cleaning
         penalty_input(document_number="H-3"),
         penalty_input(document_number="H-1"),  # the 文书号 of row 2 again, in a later chunk
         penalty_input(document_number="H-5"),
     ]
-    threads = []
-    real = import_service.clean_rows
-
-    def watch(kind, chunk_rows, *, today):
-        threads.append(threading.current_thread().name)
-        return real(kind, chunk_rows, today=today)
-
-    monkeypatch.setattr(import_service, "clean_rows", watch)
     job = services.import_job_run(job_id=_job(clerk_a, rows).pk)
     assert job.status == ImportJob.Status.DONE, job.message
     assert (job.created_count, job.rejected_count, job.processed_rows) == (3, 2, 5)
     assert [e["row"] for e in job.errors] == [3, 5]
-    assert len(threads) == 3 and all(name.startswith("import-read") for name in threads)
     assert sorted(
         PenaltyRecord.objects.filter(document_number__startswith="H-").values_list("document_number", flat=True)
     ) == [
@@ -391,7 +380,7 @@ def test_next_chunk_is_read_and_cleaned_in_another_thread_with_the_same_results(
     ]
 
 
-def test_unreadable_file_fails_the_job_from_the_reader_thread(clerk_a, penalty_input, monkeypatch):
+def test_unreadable_file_fails_the_job(clerk_a, penalty_input, monkeypatch):
     def broken(rows, kind):
         raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
         yield  # a generator, like the real one

@@ -15,13 +15,12 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -31,7 +30,7 @@ from ..models import ImportJob, User
 from ..record_fields import COLUMNS, TEMPLATE_NOTES, header_map, labels
 from ..scoping import Scope, scope_for_user
 from ..validators import normalize_code
-from .records import CREATED, UNCHANGED, UPDATED, clean_rows, record_upsert_many
+from .records import CREATED, UNCHANGED, UPDATED, record_upsert_many
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
@@ -211,34 +210,6 @@ def _chunks(rows, size: int):
         yield chunk
 
 
-def _cleaned_chunks(rows, kind: str):
-    """``(chunk, today, cleaned rows)`` for each chunk of ``rows``; the next chunk is read from the
-    file and cleaned in a second thread while the caller writes the current one.
-
-    Reading and cleaning are pure Python, writing mostly waits for PostgreSQL (which works on
-    another core meanwhile): overlapping them hides the shorter of the two. One chunk is read
-    ahead, so memory stays flat in the file size. An error reading the file is raised here, in
-    the caller's thread.
-    """
-    chunks = _chunks(rows, CHUNK_ROWS)
-
-    def read_and_clean():
-        try:
-            chunk = next(chunks, None)
-            if chunk is None:
-                return None
-            today = timezone.localdate()
-            return chunk, today, clean_rows(kind, [data for _number, data, _raw in chunk], today=today)
-        finally:
-            connections.close_all()  # this thread's own connections, should anything have opened one
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as pool:
-        ahead = pool.submit(read_and_clean)
-        while (item := ahead.result()) is not None:
-            ahead = pool.submit(read_and_clean)
-            yield item
-
-
 def _file_key(data: dict) -> tuple[str, str]:
     """A row's (issuing department, 文书号) as written in the file: a repeat in one file is an error."""
     return normalize_code(str(data.get("authority_uscc") or "")), str(data.get("document_number") or "").strip()
@@ -285,11 +256,11 @@ def import_job_run(*, job_id: int) -> ImportJob:
             # One transaction per chunk, written in bulk (``record_upsert_many``): a rejected row
             # writes nothing, and rejected rows are reported only once their chunk has committed,
             # so a chunk that fails unexpectedly leaves the report and counts of the earlier ones.
-            for chunk, today, cleaned in _cleaned_chunks(rows, job.kind):
+            for chunk in _chunks(rows, CHUNK_ROWS):
                 chunk_counts = dict.fromkeys(counts, 0)
                 rejected: list[tuple[int, dict, ValidationError]] = []
-                batch: list[tuple[int, dict, dict | ValidationError]] = []
-                for (number, data, _raw), clean in zip(chunk, cleaned, strict=True):
+                batch: list[tuple[int, dict]] = []
+                for number, data, _raw in chunk:
                     key = _file_key(data)
                     if key[1] and key in seen:
                         exc = ValidationError({"document_number": [f"与文件第{seen[key]}行的文书号重复。"]})
@@ -297,18 +268,16 @@ def import_job_run(*, job_id: int) -> ImportJob:
                         continue
                     if key[1]:
                         seen[key] = number
-                    batch.append((number, data, clean))
+                    batch.append((number, data))
                 with transaction.atomic():
                     results = record_upsert_many(
                         scope=scope,
                         kind=job.kind,
-                        rows=[data for _number, data, _clean in batch],
-                        cleaned=[clean for _number, _data, clean in batch],
-                        today=today,
+                        rows=[data for _number, data in batch],
                         reason=reason,
                         departments=departments,
                     )
-                    for (number, data, _clean), result in zip(batch, results, strict=True):
+                    for (number, data), result in zip(batch, results, strict=True):
                         if isinstance(result, ValidationError):
                             rejected.append((number, data, result))
                         else:

@@ -628,7 +628,6 @@ def record_upsert_many(
     reason: str = "",
     today: date | None = None,
     departments: dict[str, Department | None] | None = None,
-    cleaned: list[dict | ValidationError] | None = None,
 ) -> list[UpsertResult | ValidationError]:
     """``record_upsert`` for many rows at once, with a constant number of queries (the import).
 
@@ -637,37 +636,21 @@ def record_upsert_many(
     ``UpsertResult`` or the row's ``ValidationError``. A rejected row writes nothing. Records,
     revisions and audit entries are written with one statement each and ``post_save`` is sent for
     every record written, as ``save()`` would. ``departments`` caches departments by USCC across
-    calls (one import job). ``cleaned``: the rows already through ``clean_rows`` with the same
-    ``today`` (the import cleans the next chunk while this one is written). Call inside a
-    transaction: the rows are committed together.
+    calls (one import job). Call inside a transaction: the rows are committed together.
     """
-    today = today or timezone.localdate()
-    cleaned = clean_rows(kind, rows, today=today) if cleaned is None else cleaned
     with workdays.pinned():  # one calendar check for the whole batch, not one per deadline
-        return _upsert_many(scope, kind, rows, cleaned, reason, today, departments)
+        return _upsert_many(scope, kind, rows, reason, today or timezone.localdate(), departments)
 
 
-def clean_rows(kind: str, rows: list[dict], *, today: date) -> list[dict | ValidationError]:
-    """``clean_record_input`` of each row, or the row's ``ValidationError``. Reads no database, so
-    it may run in another thread than the one writing."""
-    out: list[dict | ValidationError] = []
-    for data in rows:
-        try:
-            out.append(clean_record_input(kind, data, today=today))
-        except ValidationError as exc:
-            out.append(exc)
-    return out
-
-
-def _upsert_many(scope: Scope, kind: str, rows: list[dict], cleaned, reason: str, today: date, departments) -> list:
+def _upsert_many(scope: Scope, kind: str, rows: list[dict], reason: str, today: date, departments) -> list:
     departments = {} if departments is None else departments
     results: list = [None] * len(rows)
     cleaned_rows: dict[int, dict] = {}
-    for i, row in enumerate(cleaned):
-        if isinstance(row, ValidationError):
-            results[i] = row
-        else:
-            cleaned_rows[i] = row
+    for i, data in enumerate(rows):
+        try:
+            cleaned_rows[i] = clean_record_input(kind, data, today=today)
+        except ValidationError as exc:
+            results[i] = exc
     _load_departments(departments, cleaned_rows.values())
     prepared: dict[int, _Prepared] = {}
     for i, cleaned in cleaned_rows.items():

@@ -210,7 +210,7 @@ def _plain_check(request) -> HttpResponse | None:
         logger.exception("unhandled API error", extra={"path": request.path})
         return JsonResponse(SERVER_ERROR_BODY, status=500)
     response = HttpResponse(_RENDERER.render(answer), content_type="application/json")
-    response["Allow"] = "GET, HEAD, OPTIONS"  # as DRF says it (one renderer: no Vary: Accept)
+    response["Allow"] = "GET, HEAD, OPTIONS"  # as DRF says it (one renderer: no Vary: Accept); tested
     return response
 
 
