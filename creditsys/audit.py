@@ -18,7 +18,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from . import context
-from .bulk import bulk_insert
+from .bulk import bulk_insert, instance_builder
 from .models import AuditEvent
 
 GENESIS = "0" * 64
@@ -77,7 +77,7 @@ def _event(
         object_type = object_type or instance._meta.label_lower
         object_id = object_id or str(instance.pk)
         object_repr = object_repr or str(instance)[:200]
-    return AuditEvent(
+    return instance_builder(AuditEvent)(
         created_at=timezone.now(),
         action=action,
         object_type=object_type,

@@ -229,6 +229,20 @@ class _PreparedRawQuerySet(RawQuerySet):
         return self._memo("model-fields", lambda: RawQuerySet.model_fields.func(self))
 
 
+def plain_construction(model: type[Model]) -> bool:
+    """May instances of ``model`` be built by filling their ``__dict__`` instead of ``Model.__init__``?
+
+    Yes unless the model (or a parent) has its own ``__init__`` or ``from_db``, or something listens
+    to ``pre_init``/``post_init`` (such as an ``ImageField``); checked at each use, as listeners may
+    connect later.
+    """
+    return not (
+        pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+        or any("__init__" in vars(k) or "from_db" in vars(k) for k in model.__mro__[:-1] if k is not Model)
+    )
+
+
 class _FastRawModelIterable(RawModelIterable):
     """``RawModelIterable`` building each instance by filling its ``__dict__``, as ``Model.__init__``
     would for loaded values, without the per-field loop and the init signals: a batch check builds
@@ -238,11 +252,7 @@ class _FastRawModelIterable(RawModelIterable):
     def __iter__(self):
         queryset = self.queryset
         model = queryset.model
-        if (
-            pre_init.has_listeners(model)
-            or post_init.has_listeners(model)
-            or any("__init__" in vars(k) or "from_db" in vars(k) for k in model.__mro__[:-1] if k is not Model)
-        ):
+        if not plain_construction(model):
             yield from super().__iter__()
             return
         db = queryset.db

@@ -1,12 +1,16 @@
 """creditsys.bulk: one-statement INSERT and UPDATE store exactly what save() would."""
 
+import uuid
 from datetime import date
 from decimal import Decimal
 
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models.signals import post_init
 from django.utils import timezone
 
 from creditsys import audit
-from creditsys.bulk import bulk_insert, bulk_update
+from creditsys.bulk import bulk_insert, bulk_update, insert_columns, instance_builder
 from creditsys.models import AuditEvent
 from registry import services
 from registry.models import PenaltyRecord, RecordRevision
@@ -60,3 +64,92 @@ def test_bulk_update_writes_fields_and_stamps_auto_now(penalty_input):
     assert (second.fine_amount, second.publish_until) == (None, date(2027, 1, 1))
     assert first.updated_at > stamp
     assert PenaltyRecord.objects.count() == 2
+
+
+def test_bulk_insert_copies_awkward_text_and_types(penalty_input, postgres):
+    """COPY's text format escapes tabs, newlines and backslashes; every column type round-trips."""
+    record = _record(penalty_input, "B-5")
+    reasons = ["制表\t换行\n反斜杠\\N", "引号'\"与空字符串", ""]
+    data = [{"金额": Decimal("0.000001")}, "纯文本", [1, None, True]]
+    revisions = [
+        RecordRevision(penalty=record, version=20 + i, action="correct", reason=reasons[i], data=data[i])
+        for i in range(3)
+    ]
+    bulk_insert(revisions)
+    stored = list(RecordRevision.objects.filter(pk__in=[r.pk for r in revisions]).order_by("pk"))
+    assert [r.reason for r in stored] == reasons
+    assert [r.data for r in stored] == [{"金额": "0.000001"}, "纯文本", [1, None, True]]
+
+
+def test_bulk_insert_duplicate_key_is_django_integrity_error_and_writes_nothing(penalty_input, postgres):
+    """The import's concurrency fallback catches ``django.db.IntegrityError``: COPY must raise it too."""
+    record = _record(penalty_input, "B-6")
+    events = audit.record_many([{"action": "event", "instance": record, "after": {"n": i}} for i in range(2)])
+    copies = [
+        AuditEvent(**{f.attname: getattr(e, f.attname) for f in AuditEvent._meta.concrete_fields}) for e in events
+    ]
+    for event in copies:
+        event.pk = None
+    count = AuditEvent.objects.count()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(copies)  # the same hashes again: unique constraint
+    assert AuditEvent.objects.count() == count
+
+
+def test_insert_columns_writes_rows_without_instances(penalty_input, postgres):
+    from sanctions.models import CheckLog
+
+    now = timezone.now()
+    ids = [uuid.uuid4() for _ in range(3)]
+    insert_columns(
+        CheckLog,
+        {
+            "check_id": ids,
+            "checked_at": [now] * 3,
+            "channel": ["api"] * 3,
+            "matter": ["政府采购"] * 3,
+            "code": ["9154********000X", "5\t\\", ""],
+            "found": [True, False, False],
+            "entry_count": [2, 0, 0],
+            "measure_count": [5, 0, 0],
+            "summary": ["命中", "未找到", "无效代码"],
+        },
+    )
+    stored = {log.check_id: log for log in CheckLog.objects.filter(check_id__in=ids)}
+    assert [(stored[i].code, stored[i].found, stored[i].measure_count) for i in ids] == [
+        ("9154********000X", True, 5),
+        ("5\t\\", False, 0),
+        ("", False, 0),
+    ]
+    assert stored[ids[0]].checked_at == now
+
+
+def _fields(instance):
+    return {k: v for k, v in instance.__dict__.items() if k != "_state"}
+
+
+def test_instance_builder_builds_what_the_model_would(penalty_input):
+    record = _record(penalty_input, "B-7")
+    values = {"penalty": record, "version": 3, "action": "correct", "reason": "更正", "data": {"a": 1}}
+    built, plain = instance_builder(RecordRevision)(**values), RecordRevision(**values)
+    assert type(built) is RecordRevision and built._state.adding and built._state.db is None
+    assert _fields(built) == _fields(plain)
+    assert built.penalty is record and built.penalty_id == record.pk and built.license_id is None
+    wide = {"subject_id": record.subject_id, "department": record.department, "reported_on": TODAY}
+    assert _fields(instance_builder(PenaltyRecord)(**wide)) == _fields(PenaltyRecord(**wide))  # defaults
+    event = instance_builder(AuditEvent)(action="event", object_type="x", object_id="1")
+    assert _fields(event) == _fields(AuditEvent(action="event", object_type="x", object_id="1"))
+    with pytest.raises(TypeError):
+        instance_builder(AuditEvent)(no_such_field=1)
+
+
+def test_instance_builder_leaves_models_with_init_listeners_to_django():
+    def listener(**kwargs):
+        pass
+
+    post_init.connect(listener, sender=AuditEvent)
+    try:
+        assert instance_builder(AuditEvent) is AuditEvent
+    finally:
+        post_init.disconnect(listener, sender=AuditEvent)
+    assert instance_builder(AuditEvent) is not AuditEvent

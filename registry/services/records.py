@@ -23,7 +23,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from creditsys import audit, context, crypto, workdays
-from creditsys.bulk import bulk_insert, bulk_update
+from creditsys.bulk import bulk_insert, bulk_update, instance_builder
 from creditsys.policy import get_profile
 
 from .. import rules
@@ -521,7 +521,7 @@ def _refresh_status(record, *, today: date) -> None:
 def _revision_for(record, action: str, reason: str = "", data: dict | None = None) -> RecordRevision:
     ctx = context.current()
     key = "penalty" if isinstance(record, PenaltyRecord) else "license"
-    return RecordRevision(
+    return instance_builder(RecordRevision)(
         **{key: record},
         version=record.version,
         action=action,
@@ -539,7 +539,7 @@ def _revision(record, action: str, reason: str = "") -> RecordRevision:
 
 
 def _new_record(model, prepared: _Prepared, subject: Subject, *, today: date):
-    record = model(
+    record = instance_builder(model)(
         subject=subject,
         department=prepared.department,
         source_department=prepared.source,
