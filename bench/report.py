@@ -131,6 +131,14 @@ def write_report(report: dict, out: Path) -> None:
             f"| {name} | {r['connections']} | {r['requests']:,} | {r['rps']:,.1f} | {r['p50_ms']:.1f} | "
             f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {rps_ratio:.2f} | {lat_ratio:.1f} | {cpu_text} |"
         )
+    cold = [f"{name}: {', '.join(map(str, r['cold_ms']))} ms" for name, r in report["http"].items() if r.get("cold_ms")]
+    if cold:
+        lines += [
+            "",
+            "First request of each worker (the warm-up: one per worker, all at once; not in the figures above; it loads the worker's memos): "
+            + "; ".join(cold)
+            + ".",
+        ]
     lines += [
         "",
         f"Peak RSS of a gunicorn worker: {report.get('server_peak_rss_mb', 0):.0f} MB.",
