@@ -56,8 +56,15 @@ class Period:
         if self.unit == Unit.CALENDAR_DAYS:
             return workdays.add_calendar_days(start, self.length)
         if self.unit == Unit.MONTHS:
-            return DueDate(start + relativedelta(months=self.length))
-        return DueDate(start + relativedelta(years=self.length))
+            return DueDate(_plus(start, months=self.length))
+        return DueDate(_plus(start, years=self.length))
+
+
+@lru_cache(maxsize=4096)
+def _plus(start: date, *, months: int = 0, years: int = 0) -> date:
+    # Memoised: relativedelta arithmetic costs ~20 µs, and an import computes publication windows
+    # for thousands of rows that share a few hundred decision dates.
+    return start + relativedelta(months=months, years=years)
 
 
 def working_days(n: int) -> Period:

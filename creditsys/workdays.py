@@ -43,6 +43,7 @@ calendar_changed = Signal()  # provides: year
 _VERSION_KEY = versions.register("creditsys:calendar-version")
 _memo: dict[int, tuple[bool, dict[date, bool]]] = {}
 _day_memo: dict[date, tuple[bool, bool]] = {}  # day_status results (chinesecalendar is slow per call)
+_due_memo: dict[tuple[date, int], DueDate] = {}  # add_working_days results (an import computes thousands)
 _memo_version: list = [None]
 _pinned: ContextVar[bool] = ContextVar("workdays_pinned", default=False)
 
@@ -50,6 +51,7 @@ _pinned: ContextVar[bool] = ContextVar("workdays_pinned", default=False)
 def _forget() -> None:
     _memo.clear()
     _day_memo.clear()
+    _due_memo.clear()
 
 
 def _sync() -> None:
@@ -139,16 +141,19 @@ def add_working_days(start: date, n: int) -> DueDate:
     if n < 0:
         raise ValueError("n must not be negative")
     _sync()
-    current = start
-    provisional = False
-    counted = 0
-    while counted < n:
-        current += timedelta(days=1)
-        working, uncertain = _day_status(current)
-        provisional = provisional or uncertain
-        if working:
-            counted += 1
-    return DueDate(current, provisional)
+    due = _due_memo.get((start, n))
+    if due is None:
+        current = start
+        provisional = False
+        counted = 0
+        while counted < n:
+            current += timedelta(days=1)
+            working, uncertain = _day_status(current)
+            provisional = provisional or uncertain
+            if working:
+                counted += 1
+        due = _due_memo[start, n] = DueDate(current, provisional)
+    return due
 
 
 def add_calendar_days(start: date, n: int) -> DueDate:

@@ -706,7 +706,7 @@ def _write_batch(scope: Scope, model, batch: dict[int, _Prepared], *, reason, to
     existing = {
         (r.department_id, r.document_number): r
         for r in model.objects.select_for_update()
-        .filter(department_id__in={k[0] for k in keys}, document_number__in={k[1] for k in keys})
+        .filter(department_id__any={k[0] for k in keys}, document_number__any={k[1] for k in keys})
         .order_by()
         if (r.department_id, r.document_number) in keys
     }
@@ -776,7 +776,7 @@ def _find_subjects(cleaned_rows) -> dict[tuple[str, str], Subject]:
     found = {}
     for field, values in wanted.items():
         if values:
-            matches = Subject.objects.filter(**{f"{field}__in": values}).order_by()
+            matches = Subject.objects.filter(**{f"{field}__any": values}).order_by()
             for subject in matches.only("id", "kind", "name", "uscc", "id_number_hmac"):
                 found[field, getattr(subject, field)] = subject
     return found
