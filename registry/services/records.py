@@ -56,6 +56,7 @@ _CATEGORY_ALIASES = {
     "个体工商户": SubjectCategory.INDIVIDUAL_BUSINESS,
     "自然人": SubjectCategory.NATURAL_PERSON,
 }
+_NESTED = (dict, list, tuple, set)  # values a field cannot take (JSON objects and arrays)
 _SEPARATORS = str.maketrans({"；": ";", "，": ";", ",": ";", "、": ";"})
 
 
@@ -73,7 +74,7 @@ def _text(value) -> str:
         return value.replace("\x00", "").strip()
     if value is None:
         return ""
-    if isinstance(value, dict | list | tuple | set):
+    if isinstance(value, _NESTED):
         raise ValidationError("字段值应为文本、数字或日期。")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -123,6 +124,12 @@ def _decimal(value) -> Decimal | None:
     return result
 
 
+@functools.lru_cache(maxsize=1024)
+def _department_uscc(value: str) -> str:
+    # The issuing and providing departments' codes: a few per file, checked twice per row.
+    return validate_uscc(value)
+
+
 @functools.cache
 def _text_fields(kind: str) -> tuple[tuple[str, int | None], ...]:
     """Free-text input fields with their maximum lengths from the model (fixed per process)."""
@@ -166,7 +173,7 @@ def clean_record_input(kind: str, data: dict, *, today: date) -> dict:
     unknown = set(data) - set(names) - {"reason"}
     for field in sorted(unknown):
         err(field, "未知字段。")
-    nested = [f for f, v in data.items() if isinstance(v, dict | list | tuple | set)]
+    nested = [f for f, v in data.items() if type(v) is not str and isinstance(v, _NESTED)]
     for field in nested:
         err(field, "字段值应为文本、数字或日期。")
     if nested:
@@ -263,7 +270,7 @@ def clean_record_input(kind: str, data: dict, *, today: date) -> dict:
         if field in errors or not value:
             continue
         try:
-            out[field] = validate_uscc(value)
+            out[field] = _department_uscc(value)
         except ValidationError as exc:
             err(field, f"{names[field]}：{exc.messages[0]}")
 
