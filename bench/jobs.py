@@ -173,6 +173,9 @@ def sqlfloor(pools: list[str], concurrencies: list[int], duration: float, sample
 # --- penalty import: rows/s and peak RSS ------------------------------------------------------------
 
 
+IMPORT_NUMBER_PREFIX = "林市监罚〔2026〕B"  # 文书号 of the benchmark's imported penalties (removed after each run)
+
+
 def write_import_file(path: Path, rows: int, run_tag: str) -> None:
     from registry.models import Department, User
     from registry.record_fields import PENALTY_COLUMNS
@@ -194,7 +197,7 @@ def write_import_file(path: Path, rows: int, run_tag: str) -> None:
                 "subject_category": category.get(kind, "法人及非法人组织"),
                 "uscc": uscc,
                 "legal_representative": "张伟",
-                "document_number": f"林市监罚〔2026〕B{run_tag}-{i}号",
+                "document_number": f"{IMPORT_NUMBER_PREFIX}{run_tag}-{i}号",
                 "violation_type": "未按规定公示年度报告",
                 "violation_facts": "当事人未按规定报送2025年度年度报告。",
                 "legal_basis": "《企业信息公示暂行条例》第十八条",
@@ -233,9 +236,10 @@ def run_import(rows: int) -> None:
 
     # A worker that has run a job before: modules imported, memos loaded (a fresh process spends
     # a few hundred milliseconds on that, once). The warm-up job's rows are not measured.
-    warm, _path = _import_job(20, f"warm-{time.time_ns()}")
+    warm_tag, tag = f"warm-{time.time_ns()}", f"{int(time.time())}-{rows}"
+    warm, _path = _import_job(20, warm_tag)
     import_job_run(job_id=warm.pk)
-    job, path = _import_job(rows, f"{int(time.time())}-{rows}")
+    job, path = _import_job(rows, tag)
     before = rss_kb("VmRSS")
     t = time.perf_counter()
     job = import_job_run(job_id=job.pk)
@@ -254,6 +258,32 @@ def run_import(rows: int) -> None:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
     )
+    remove_imported([warm_tag, tag])
+
+
+def remove_imported(tags: list[str]) -> None:
+    """Delete the penalties the measured imports created, with their revisions and audit entries.
+
+    Otherwise every ``--reuse`` run leaves 32,000 more penalties on the same 5,000 subjects: after a
+    day of runs the benchmark database held 1,052,060 of them (70 % more penalties), and subjects of
+    the report and profile pools had 200+ penalties each (10-page credit reports of 1.6–2 s).
+    """
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE bench_imported (id bigint PRIMARY KEY) ON COMMIT DROP")
+        for tag in tags:
+            prefix = f"{IMPORT_NUMBER_PREFIX}{tag}-"
+            cursor.execute(
+                "INSERT INTO bench_imported SELECT id FROM registry_penaltyrecord WHERE document_number LIKE %s",
+                [prefix.replace("%", r"\%").replace("_", r"\_") + "%"],
+            )
+        cursor.execute("DELETE FROM registry_recordrevision r USING bench_imported i WHERE r.penalty_id = i.id")
+        cursor.execute(
+            "DELETE FROM creditsys_auditevent a USING bench_imported i "
+            "WHERE a.object_type = 'registry.penaltyrecord' AND a.object_id = i.id::text"
+        )
+        cursor.execute("DELETE FROM registry_penaltyrecord p USING bench_imported i WHERE p.id = i.id")
 
 
 # --- deadline sweep: O(due), not O(pending) ----------------------------------------------------------
