@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,20 +96,28 @@ def overdue(scope: Scope, on: date | None = None) -> dict:
 # --- public-facing ---------------------------------------------------------------------------------
 
 
+# The public profile's reads (one page per subject, every visit): compiled once per process.
+_OPEN_OBJECTIONS = PreparedQuery(
+    lambda subject_id: (
+        Objection.objects.filter(subject_id=subject_id, status=Objection.Status.OPEN)
+        .only("penalty_id", "license_id", "entry_id", "suspended_entry_ids")
+        .order_by()
+    ),
+    subject_id=int,
+)
+
+
 def objection_marks(subject) -> dict[str, set[int]]:
     """Ids currently 存在异议 (open objections) per kind, for the public badges."""
     marks: dict[str, set[int]] = {"penalty": set(), "license": set(), "entry": set()}
-    rows = Objection.objects.filter(subject=subject, status=Objection.Status.OPEN).values_list(
-        "penalty_id", "license_id", "entry_id", "suspended_entry_ids"
-    )
-    for penalty_id, license_id, entry_id, suspended in rows:
-        if penalty_id:
-            marks["penalty"].add(penalty_id)
-        if license_id:
-            marks["license"].add(license_id)
-        if entry_id:
-            marks["entry"].add(entry_id)
-        marks["entry"].update(suspended or [])
+    for objection in _OPEN_OBJECTIONS.raw(subject_id=subject.pk):
+        if objection.penalty_id:
+            marks["penalty"].add(objection.penalty_id)
+        if objection.license_id:
+            marks["license"].add(objection.license_id)
+        if objection.entry_id:
+            marks["entry"].add(objection.entry_id)
+        marks["entry"].update(objection.suspended_entry_ids or [])
     return marks
 
 
@@ -132,22 +140,34 @@ def subjects_with_open_objections(subject_ids) -> set[int]:
     return {subject.pk for subject in _OPEN_OBJECTION_SUBJECTS.raw(ids=ids)} if ids else set()
 
 
+# Only what is shown (joining the whole record and list entry for their ids cost more than the rest
+# of the profile's reads), compiled once per process.
+_REPAIR_STATEMENTS = PreparedQuery(
+    lambda subject_id: (
+        RepairApplication.objects.filter(
+            subject_id=subject_id, status=RepairApplication.Status.APPROVED, statement_published_at__isnull=False
+        )
+        .only("tracking_number", "target_kind", "entry_id", "penalty_id", "repair_statement", "statement_published_at")
+        .annotate(department_name=F("department__name"))
+        .order_by("-statement_published_at", "-pk")
+    ),
+    subject_id=int,
+)
+
+
 def repair_statements(subject) -> list[dict]:
     """修复说明 published after approval, newest first."""
-    rows = RepairApplication.objects.filter(
-        subject=subject, status=RepairApplication.Status.APPROVED, statement_published_at__isnull=False
-    ).select_related("department", "penalty", "entry")
     return [
         {
             "tracking_number": app.tracking_number,
             "target_kind": app.target_kind,
             "target_label": app.get_target_kind_display(),
-            "target_id": app.target.pk,
-            "department": app.department.name,
+            "target_id": app.entry_id or app.penalty_id,  # ``target``: the entry, else the penalty
+            "department": app.department_name,
             "statement": app.repair_statement,
             "published_at": app.statement_published_at,
         }
-        for app in rows.order_by("-statement_published_at", "-pk")
+        for app in _REPAIR_STATEMENTS.raw(subject_id=subject.pk)
     ]
 
 

@@ -62,7 +62,7 @@ def build_payload(subject, on=None) -> dict:
                 "category": e.get_category_display() if e.category else "",
                 "basis_document": e.basis_document,
                 "legal_basis": e.legal_basis,
-                "department": str(e.initiating_department),
+                "department": e.initiating_department_name,
                 "valid_from": _d(e.valid_from),
                 "valid_until": _d(e.valid_until),
                 "under_objection": e.under_objection,
@@ -99,7 +99,7 @@ def build_payload(subject, on=None) -> dict:
                 "kind": c.get_kind_display(),
                 "matter": c.matter,
                 "date": _d(c.commitment_date),
-                "department": str(c.department),
+                "department": c.department_name,
                 "status": c.get_status_display(),
             }
             for c in profile["commitments"]

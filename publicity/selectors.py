@@ -136,23 +136,73 @@ def badges_for(subject_ids: list[int], on: date | None = None) -> dict[int, list
     return result
 
 
+_PROFILE_PENALTY = (
+    "document_number",
+    "violation_type",
+    "categories",
+    "penalty_content",
+    "authority_name",
+    "decision_date",
+    "publish_until",
+    "repairable_from",
+)
+_PROFILE_LICENSE = (
+    "document_number",
+    "decision_document_name",
+    "category",
+    "authority_name",
+    "decision_date",
+    "valid_until",
+)
+
+
+# A subject's public records: wide rows (50+ columns), so only the columns the profile page and the
+# credit report show; compiled once per process (building and compiling the querysets cost more CPU
+# than PostgreSQL spent running them).
+_PROFILE_PENALTIES = PreparedQuery(
+    lambda subject_id, on: (
+        public_penalties(on).filter(subject_id=subject_id).only(*_PROFILE_PENALTY).order_by("-decision_date")
+    ),
+    subject_id=int,
+    on=date,
+)
+_PROFILE_LICENSES = PreparedQuery(
+    lambda subject_id: (
+        public_licenses().filter(subject_id=subject_id).only(*_PROFILE_LICENSE).order_by("-decision_date")
+    ),
+    subject_id=int,
+)
+
+# Entries and commitments name their department (``initiating_department_name``, ``department_name``).
+_PROFILE_ENTRIES = PreparedQuery(
+    lambda subject_id, on: (
+        public_entries(on)
+        .filter(subject_id=subject_id)
+        .annotate(initiating_department_name=F("initiating_department__name"))
+        .order_by("list_type", "-valid_from")
+    ),
+    subject_id=int,
+    on=date,
+)
+_PROFILE_COMMITMENTS = PreparedQuery(
+    lambda subject_id: (
+        public_commitments()
+        .filter(subject_id=subject_id)
+        .annotate(department_name=F("department__name"))
+        .order_by("-commitment_date")
+    ),
+    subject_id=int,
+)
+
+
 def subject_profile(subject: Subject, on: date | None = None) -> dict:
     """Everything the public may see about one subject (profile page and credit report)."""
     on = on or today()
     marks = dispute_selectors.objection_marks(subject)
-    penalties = list(
-        public_penalties(on).filter(subject=subject).select_related("department").order_by("-decision_date")
-    )
-    licenses = list(public_licenses(on).filter(subject=subject).select_related("department").order_by("-decision_date"))
-    entries = list(
-        public_entries(on)
-        .filter(subject=subject)
-        .select_related("initiating_department")
-        .order_by("list_type", "-valid_from")
-    )
-    commitments = list(
-        public_commitments().filter(subject=subject).select_related("department").order_by("-commitment_date")
-    )
+    penalties = list(_PROFILE_PENALTIES.raw(subject_id=subject.pk, on=on))
+    licenses = list(_PROFILE_LICENSES.raw(subject_id=subject.pk))
+    entries = list(_PROFILE_ENTRIES.raw(subject_id=subject.pk, on=on))
+    commitments = list(_PROFILE_COMMITMENTS.raw(subject_id=subject.pk))
     for p in penalties:
         p.under_objection = p.pk in marks.get("penalty", set())
     for lic in licenses:

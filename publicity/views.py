@@ -60,7 +60,8 @@ def search(request):
 
 
 def _public_subject(pk):
-    return get_object_or_404(selectors.publicly_visible_subjects().select_related("region"), pk=pk)
+    subjects = selectors.publicly_visible_subjects().select_related("region").defer("search_text", "name_grams")
+    return get_object_or_404(subjects, pk=pk)
 
 
 @public_page

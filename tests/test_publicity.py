@@ -448,3 +448,45 @@ def test_cache_version_bumps_once_per_transaction(django_capture_on_commit_callb
         assert cache.current_version() == before  # nothing visible before commit
     assert len(callbacks) == 1
     assert cache.current_version() != before
+
+
+def test_profile_queries_are_fixed(client, company, add_penalty, license_input, make_entry):  # noqa: F811
+    """No N+1: the profile reads each kind of record once (only the shown columns, department names
+    joined), however many there are; the page and the report show what they read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from publicity.reports import build_payload
+
+    def add_license(number):
+        data = license_input(document_number=number, uscc=company.uscc)
+        registry_services.record_upsert(scope=GLOBAL_SCOPE, kind="license", data=data, today=_today())
+
+    def reads(tag):
+        with CaptureQueriesContext(connection) as page:
+            r = client.get(f"/subjects/{company.pk}/?t={tag}")  # a new URL: not the page cache
+        assert r.status_code == 200
+        subject = Subject.objects.select_related("region").get(pk=company.pk)
+        with CaptureQueriesContext(connection) as report:
+            payload = build_payload(subject)
+        return len(page), len(report), r.content.decode(), payload
+
+    add_penalty("林市监罚〔2026〕201号")
+    add_license("林市监许〔2026〕201号")
+    make_entry(company, "black", today=_today())
+    few = reads("few")
+    for i in range(202, 205):
+        add_penalty(f"林市监罚〔2026〕{i}号")
+        add_license(f"林市监许〔2026〕{i}号")
+    make_entry(company, "focus", today=_today())
+    many = reads("many")
+    assert many[:2] == few[:2]
+    html, payload = many[2], many[3]
+    assert all(f"林市监罚〔2026〕{i}号" in html for i in range(201, 205))
+    assert all(f"林市监许〔2026〕{i}号" in html for i in range(201, 205))
+    from sanctions.models import ListEntry
+
+    department = ListEntry.objects.filter(subject=company).first().initiating_department.name
+    assert html.count(department) >= 2 + 8  # both entries' 认定部门, every record's 机关
+    assert [e["department"] for e in payload["entries"]] == [department, department]
+    assert len(payload["penalties"]) == 4 and len(payload["licenses"]) == 4
