@@ -13,7 +13,7 @@ from creditsys import crypto, workdays
 from creditsys.db import PreparedQuery
 from creditsys.notifications import applicant_messages
 from creditsys.policy import get_profile
-from registry.models import PenaltyRecord, RecordStatus, Subject
+from registry.models import PenaltyRecord, RecordStatus
 from registry.scoping import Scope
 from sanctions.models import ListEntry
 from sanctions.selectors import period_before
@@ -121,23 +121,11 @@ def objection_marks(subject) -> dict[str, set[int]]:
     return marks
 
 
-# Subjects, not objections: a subject may have many open objections, one row each is enough.
-_OPEN_OBJECTION_SUBJECTS = PreparedQuery(
-    lambda ids: (
-        Subject.objects.filter(pk__any=ids)
-        .filter(Exists(Objection.objects.filter(subject=OuterRef("pk"), status=Objection.Status.OPEN)))
-        .only("pk")
-        .order_by()
-    ),
-    ids=list[int],
-)
-
-
-def subjects_with_open_objections(subject_ids) -> set[int]:
-    """Which of these subjects have an objection being verified (search-result badges, one query,
-    compiled once per process: it runs on every search page)."""
-    ids = sorted(set(subject_ids))
-    return {subject.pk for subject in _OPEN_OBJECTION_SUBJECTS.raw(ids=ids)} if ids else set()
+def open_objection_exists(subject=None) -> Exists:
+    """``EXISTS`` an objection being verified (存在异议) for ``subject`` — by default the outer
+    query's row — as an expression for annotations (the public search's badges)."""
+    subject = OuterRef("pk") if subject is None else subject
+    return Exists(Objection.objects.filter(subject=subject, status=Objection.Status.OPEN))
 
 
 # Only what is shown (joining the whole record and list entry for their ids cost more than the rest

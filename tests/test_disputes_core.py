@@ -396,3 +396,21 @@ def test_scope_limits_filing_by_clerks(penalty, file_objection, county_dept):
     with pytest.raises(ValidationError):
         file_objection("penalty", penalty.pk, channel="web", scope=county_scope)
     assert file_objection("penalty", penalty.pk, channel="web", scope=GLOBAL_SCOPE).channel == "web"
+
+
+def test_search_badges_show_lists_and_open_objections(penalty, file_objection, make_entry, make_subject):
+    """A search result's badges: its public lists in the profile's order, and 存在异议 for an open
+    objection even when no list entry is suspended (one statement for the page's subjects)."""
+    from publicity.selectors import search_page
+
+    file_objection("penalty", penalty.pk)
+    listed = make_subject("林芝雪域商贸有限公司")
+    make_entry(listed, "black")
+    make_entry(listed, "focus")
+    make_subject("林芝雪域旅游有限公司")
+    page, more = search_page("雪域")
+    badges = {subject.name: subject.public_badges for subject in page.object_list}
+    assert not more and set(badges) == {penalty.subject.name, "林芝雪域商贸有限公司", "林芝雪域旅游有限公司"}
+    assert badges[penalty.subject.name] == [("存在异议", "objection")]
+    assert badges["林芝雪域商贸有限公司"] == [("重点关注", "focus"), ("严重失信", "black")]
+    assert badges["林芝雪域旅游有限公司"] == []

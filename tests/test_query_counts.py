@@ -113,7 +113,7 @@ def test_public_search_says_when_there_are_more(many_names, client, monkeypatch,
     from publicity import selectors
 
     monkeypatch.setattr(selectors, "SEARCH_LIMIT", 4)
-    with django_assert_max_num_queries(5):  # candidates, exact names, the page's subjects, badges (entries, objections)
+    with django_assert_max_num_queries(3):  # candidates, exact names, the page's subjects with their badges
         r = client.get("/search/", {"q": "雪"})
     text = r.content.decode()
     assert r.status_code == 200 and "超过 4 个" in text and text.count('class="result"') == 4
