@@ -53,7 +53,8 @@ def build_payload(subject, on=None) -> dict:
             "kind": subject.get_kind_display(),
             "legal_representative": "" if subject.is_person else subject.legal_representative,
             "address": "" if subject.is_person else subject.address,
-            "region": subject.region.name,
+            # Read with its region's name (``selectors.public_subject``), or a plain instance.
+            "region": subject.region_name if hasattr(subject, "region_name") else subject.region.name,
             "status": subject.get_status_display(),
         },
         "entries": [

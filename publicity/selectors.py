@@ -67,6 +67,26 @@ def publicly_visible_subjects(on: date | None = None) -> QuerySet:
     return Subject.objects.filter(~Q(kind=Subject.Kind.NATURAL_PERSON) | Q(pk__in=listed_people))
 
 
+# One public subject for its profile page and credit report: without the large search columns, with
+# its region's name (``region_name``), compiled once per process.
+_PUBLIC_SUBJECT = PreparedQuery(
+    lambda pk, on: (
+        publicly_visible_subjects(on)
+        .filter(pk=pk)
+        .defer("search_text", "name_grams")
+        .annotate(region_name=F("region__name"))
+        .order_by()
+    ),
+    pk=int,
+    on=date,
+)
+
+
+def public_subject(pk: int) -> Subject | None:
+    """The subject with this id if the public may see it today, else None."""
+    return next(iter(_PUBLIC_SUBJECT.raw(pk=pk, on=today())), None)
+
+
 # The public search ranks at most this many matches (plus exact names): a one-character query
 # matches a fifth of a city's register, and counting or sorting all of them is what made it slow.
 SEARCH_LIMIT = 200

@@ -60,8 +60,10 @@ def search(request):
 
 
 def _public_subject(pk):
-    subjects = selectors.publicly_visible_subjects().select_related("region").defer("search_text", "name_grams")
-    return get_object_or_404(subjects, pk=pk)
+    subject = selectors.public_subject(pk)
+    if subject is None:
+        raise Http404
+    return subject
 
 
 @public_page
