@@ -264,9 +264,9 @@ def run_import(rows: int) -> None:
 def remove_imported(tags: list[str]) -> None:
     """Delete the penalties the measured imports created, with their revisions and audit entries.
 
-    Otherwise every ``--reuse`` run leaves 32,000 more penalties on the same 5,000 subjects: after a
-    day of runs the benchmark database held 1,052,060 of them (70 % more penalties), and subjects of
-    the report and profile pools had 200+ penalties each (10-page credit reports of 1.6–2 s).
+    Otherwise every ``--reuse`` run leaves 32,000 more penalties on the same 5,000 subjects: within
+    three hours of runs the benchmark database held 1,052,060 of them (70 % more penalties), and two
+    subjects of the report pool had 218 and 207 penalties (10-page credit reports of 1.6–2 s).
     """
     from django.db import transaction
 

@@ -143,17 +143,21 @@ def add_working_days(start: date, n: int) -> DueDate:
     _sync()
     due = _due_memo.get((start, n))
     if due is None:
-        current = start
-        provisional = False
-        counted = 0
-        while counted < n:
-            current += timedelta(days=1)
-            working, uncertain = _day_status(current)
-            provisional = provisional or uncertain
-            if working:
-                counted += 1
-        due = _due_memo[start, n] = DueDate(current, provisional)
+        due = _due_memo[start, n] = _count_working_days(start, n)
     return due
+
+
+def _count_working_days(start: date, n: int) -> DueDate:
+    current = start
+    provisional = False
+    counted = 0
+    while counted < n:
+        current += timedelta(days=1)
+        working, uncertain = _day_status(current)
+        provisional = provisional or uncertain
+        if working:
+            counted += 1
+    return DueDate(current, provisional)
 
 
 def add_calendar_days(start: date, n: int) -> DueDate:

@@ -45,6 +45,7 @@ def _d(value) -> str:
 
 
 def build_payload(subject, on=None) -> dict:
+    """The report's content; ``subject`` as ``selectors.public_subject`` reads it (with ``region_name``)."""
     profile = subject_profile(subject, on)
     return {
         "subject": {
@@ -53,8 +54,7 @@ def build_payload(subject, on=None) -> dict:
             "kind": subject.get_kind_display(),
             "legal_representative": "" if subject.is_person else subject.legal_representative,
             "address": "" if subject.is_person else subject.address,
-            # Read with its region's name (``selectors.public_subject``), or a plain instance.
-            "region": subject.region_name if hasattr(subject, "region_name") else subject.region.name,
+            "region": subject.region_name,
             "status": subject.get_status_display(),
         },
         "entries": [
@@ -122,7 +122,7 @@ class RenderedReport:
 
 @transaction.atomic
 def report_generate(*, subject, base_url: str = "") -> RenderedReport:
-    """Create, sign and render a report for a subject the public may see."""
+    """Create, sign and render a report for a subject the public may see (``selectors.public_subject``)."""
     now = timezone.now()
     payload = build_payload(subject)
     digest = hashlib.sha256(canonical(payload)).hexdigest()

@@ -65,7 +65,7 @@ def test_only_public_penalties_within_window_appear_everywhere(client, company, 
     assert {p.document_number for p in profile["penalties"]} == visible
     html = client.get(f"/subjects/{company.pk}/").content.decode()
     listing = client.get("/shuanggongshi/penalties/").content.decode()
-    report = report_generate(subject=company)
+    report = report_generate(subject=selectors.public_subject(company.pk))
     pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report.pdf)).pages)
     for text in (html, listing, str(report.report.payload), pdf_text):
         assert "林市监罚〔2026〕101号" in text
@@ -96,7 +96,7 @@ def test_natural_person_is_masked_and_not_searchable(client, person, make_entry,
     assert masked in profile and person.name not in profile
     assert person.id_number_masked in profile and person.reveal_id_number() not in profile
     assert list(selectors.search(person.name[:2])) == []
-    report = report_generate(subject=person)
+    report = report_generate(subject=selectors.public_subject(person.pk))
     assert person.name not in str(report.report.payload) and masked in str(report.report.payload)
 
 
@@ -123,7 +123,7 @@ def test_search_two_characters_and_badges(client, company, make_subject, make_en
 
 
 def test_report_pdf_has_chinese_text_and_embedded_cjk_font(company, records):
-    rendered = report_generate(subject=company)
+    rendered = report_generate(subject=selectors.public_subject(company.pk))
     reader = PdfReader(io.BytesIO(rendered.pdf))
     text = "".join(page.extract_text() for page in reader.pages)
     assert "林芝雪域建筑工程有限公司" in text and "公共信用信息报告" in text
@@ -155,7 +155,7 @@ def test_long_report_keeps_every_record_with_embedded_extractable_text(company, 
     numbers = [f"林市监罚〔2026〕{200 + i}号" for i in range(45)]
     for i, number in enumerate(numbers):
         add_penalty(number, days_ago=10 + i)
-    rendered = report_generate(subject=company)
+    rendered = report_generate(subject=selectors.public_subject(company.pk))
     reader = PdfReader(io.BytesIO(rendered.pdf))
     pages = [page.extract_text() for page in reader.pages]
     assert len(pages) >= 3
@@ -206,7 +206,7 @@ def test_report_qr_code_encodes_the_verification_url(company):
 
     from publicity.reports import verify_url
 
-    rendered = report_generate(subject=company)
+    rendered = report_generate(subject=selectors.public_subject(company.pk))
     (image,) = PdfReader(io.BytesIO(rendered.pdf)).pages[0].images
     expected = qrcode.make(verify_url(rendered.report, "http://localhost"), box_size=8, border=2).get_image()
     embedded = image.image.convert("1")
@@ -256,7 +256,7 @@ def test_warm_up_renders_without_storing_anything(caplog):
 
 
 def test_report_verification_genuine_tampered_and_unknown(client, company, records):
-    rendered = report_generate(subject=company)
+    rendered = report_generate(subject=selectors.public_subject(company.pk))
     report = rendered.report
     assert report_verify(number=report.number, code=report.verification_code).genuine
     assert report_verify(number=report.number, code=report.verification_code, pdf=rendered.pdf).genuine
@@ -278,7 +278,7 @@ def test_report_verification_genuine_tampered_and_unknown(client, company, recor
 
 
 def test_verify_page_shows_digest_for_genuine_report(client, company):
-    report = report_generate(subject=company).report
+    report = report_generate(subject=selectors.public_subject(company.pk)).report
     html = client.post("/verify/", {"number": report.number, "code": report.verification_code}).content.decode()
     assert "真实报告" in html and report.content_digest in html
 
@@ -466,7 +466,7 @@ def test_profile_queries_are_fixed(client, company, add_penalty, license_input, 
         with CaptureQueriesContext(connection) as page:
             r = client.get(f"/subjects/{company.pk}/?t={tag}")  # a new URL: not the page cache
         assert r.status_code == 200
-        subject = Subject.objects.select_related("region").get(pk=company.pk)
+        subject = selectors.public_subject(company.pk)
         with CaptureQueriesContext(connection) as report:
             payload = build_payload(subject)
         return len(page), len(report), r.content.decode(), payload
