@@ -75,9 +75,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "creditsys.middleware.RequestContextMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    # API requests go from here straight to their view (key authentication, JSON in Chinese).
+    "creditsys.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "creditsys.middleware.AuditUserMiddleware",
@@ -120,6 +122,9 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "creditsys.postgresql"  # Django's, with that health check
+# Web requests starting within this many seconds of another request's read of the shared memo
+# versions (creditsys.versions) use what it read: a change elsewhere reaches every process within it.
+VERSIONS_MAX_AGE = env.float("VERSIONS_MAX_AGE", default=0.2)
 # Hot-path queries (creditsys.db.PreparedQuery) as server-side prepared statements with one generic
 # plan each; 0 behind a transaction-pooling PgBouncer. Django's own queries are never prepared.
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from creditsys import context
+from creditsys import context, versions
 from creditsys.api.authentication import generate_key
 from registry.demo import make_id_number, make_uscc
 from registry.models import ApiClient, Department, Region, Subject, User
@@ -45,6 +45,7 @@ def _isolated_context():
 
     workdays.clear_cache()
     cache.clear()
+    versions.forget_recent()
     with context.acting(actor="pytest", channel="system"):
         yield
 

@@ -6,6 +6,7 @@
 - the public site's shell rendered once per process (navigation, fixed links, profile links).
 """
 
+import re
 from datetime import date
 
 import pytest
@@ -259,11 +260,12 @@ def test_gunicorn_workers_collect_fully_between_requests(monkeypatch):
     assert collected == [()]  # a full collection, after the response
 
 
-def test_versions_are_read_once_per_request(listed, dept_a, make_api_client, monkeypatch):
+def test_versions_are_read_once_per_request(listed, dept_a, make_api_client, monkeypatch, settings):
     from django.core.cache import cache
 
     from creditsys import versions
 
+    settings.VERSIONS_MAX_AGE = 0  # every request reads them (the reuse: the test below)
     api, _client = make_api_client(department=dept_a)
     params = {"code": listed[0][0].uscc, "matter": "行政许可"}
     api.get("/api/v1/check/", params)  # warm: versions exist, memos loaded
@@ -292,6 +294,61 @@ def test_versions_are_read_once_per_request(listed, dept_a, make_api_client, mon
         before = versions.current("sanctions:catalogue-version")
         versions.bump("sanctions:catalogue-version")
         assert versions.current("sanctions:catalogue-version") != before
+
+
+def test_versions_read_by_a_request_serve_the_next_ones_for_a_moment(monkeypatch, settings):
+    """Requests starting within VERSIONS_MAX_AGE of a read use it; a change made in another process
+    reaches them after that at the latest; one made in this process at once."""
+    from django.core.cache import cache
+
+    from creditsys import versions
+
+    key = "sanctions:catalogue-version"
+    settings.VERSIONS_MAX_AGE = 0.2
+    now = [1000.0]
+    monkeypatch.setattr(versions.time, "monotonic", lambda: now[0])
+    reads = []
+    real_get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: reads.append(1) or real_get_many(keys))
+
+    def in_a_request():
+        with versions.request_snapshot():
+            return versions.current(key)
+
+    first = in_a_request()
+    cache.set(key, first + 1, timeout=None)  # another process changed the catalogue
+    now[0] += 0.19
+    assert in_a_request() == first and len(reads) == 1  # no round trip, the value read 0.19 s ago
+    now[0] += 0.02
+    assert in_a_request() == first + 1 and len(reads) == 2  # read again: the change is seen
+    versions.bump(key)  # a change made here: this process's next request sees it at once
+    assert in_a_request() not in (first, first + 1) and len(reads) == 3
+    # Outside a request (tasks, commands) every call reads.
+    versions.current(key)
+    versions.current(key)
+    assert len(reads) == 5
+
+
+def test_api_requests_skip_the_browser_middleware(listed, dept_a, make_api_client, client):
+    """The API: no session, CSRF, locale or frame middleware, Chinese whatever the client asks;
+    security headers and slash redirects as for every request. Pages keep all of it."""
+    from django.utils import translation
+
+    api, _client = make_api_client(department=dept_a)
+    translation.activate("en")  # as a page request for an English-speaking browser leaves it
+    try:
+        r = api.post("/api/v1/check/batch/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)
+    assert r.status_code == 400 and re.search("[\u4e00-\u9fff]", r.json()["errors"]["codes"][0])  # DRF's, translated
+    r = api.get("/api/v1/check/", {"code": listed[0][0].uscc, "matter": "行政许可"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 200
+    assert "Content-Language" not in r and "X-Frame-Options" not in r and "Vary" not in r and not r.cookies
+    assert r["X-Content-Type-Options"] == "nosniff" and r["X-Request-ID"]
+    assert api.get("/api/v1/check", {"code": "x"}).status_code == 301  # CommonMiddleware: APPEND_SLASH
+    page = client.get("/workbench/login/")
+    assert page.status_code == 200 and page["X-Frame-Options"] == "DENY" and "csrftoken" in page.cookies
+    assert page["Content-Language"] == "zh-hans"
 
 
 def test_public_pages_work_when_the_cache_is_down(listed, client, monkeypatch):
