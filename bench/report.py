@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 FLOOR = "bare Django JSON view (floor)"
+CHECK_FLOOR = "check floor: read + log, no answer"
 SQL_FLOOR_FOR = {
     "check API, single code": "check:check_codes.txt",
     "public search, 1 character": "search:search_1.txt",
@@ -34,12 +35,15 @@ def _targets(report: dict) -> list[dict]:
             add(f"check API p99 ({r['connections']} conn.)", "≤ 20 ms", f"{r['p99_ms']:.1f} ms", r["p99_ms"] <= 20)
     if check:
         share = check["rps"] / floor_rps if floor_rps else 0
-        add(
-            "check API throughput",
-            "≥ 50 % of bare view",
-            f"{share:.0%} ({check['rps']:.0f} / {floor_rps:.0f} req/s)",
-            share >= 0.5,
-        )
+        measured = f"{share:.0%} ({check['rps']:.0f} / {floor_rps:.0f} req/s)"
+        check_floor = http.get(CHECK_FLOOR)
+        if check_floor and floor_rps:
+            # What a check that built no answer at all would reach: the most any check can.
+            measured += (
+                f"; its own floor (key check, subject read, log INSERT, no answer) "
+                f"{check_floor['rps'] / floor_rps:.0%}, the check {check['rps'] / check_floor['rps']:.0%} of that"
+            )
+        add("check API throughput", "≥ 50 % of bare view", measured, share >= 0.5)
     batch = http.get("check API, batch of 1,000")
     if batch:
         add("batch of 1,000 codes", "≤ 200 ms (p95)", f"{batch['p95_ms']:.0f} ms", batch["p95_ms"] <= 200)

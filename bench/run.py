@@ -446,6 +446,8 @@ def main() -> None:
         # name, pool, options
         ("bare Django JSON view (floor)", None, {"path": "/bench/floor", "nonce": False}),
         ("check API, single code", "check_codes.txt", {"auth": key, "nonce": False}),
+        # The check's own floor (bench/floors.py): its key check, subject read and log INSERT, no answer.
+        ("check floor: read + log, no answer", "check_floor", {"auth": key, "nonce": False}),
         ("public search, 1 character", "search_1.txt", {}),
         ("public search, 2 characters", "search_2.txt", {}),
         ("public search, 3+ characters", "search_3.txt", {}),
@@ -471,6 +473,11 @@ def main() -> None:
     ]
     floor_pool = OUT / "floor.txt"
     floor_pool.write_text("/bench/floor\n")
+    check_floor_pool = OUT / "check_floor.txt"  # the check's codes, sent to its floor
+    check_floor_pool.write_text(
+        (POOLS / "check_codes.txt").read_text().replace("/api/v1/check/?", "/api/v1/bench/check-floor?")
+    )
+    pool_paths = {None: floor_pool, "check_floor": check_floor_pool}
     skip = set(filter(None, args.skip.split(",")))
     scenarios = [] if "http" in skip else scenarios
     slow = [] if "slow" in skip else slow
@@ -480,7 +487,7 @@ def main() -> None:
         slow = [sc for sc in slow if any(w in sc[0] for w in wanted)]
     with Server(env, args.port, args.workers) as server:
         for name, pool, opts in scenarios:
-            pool_path = floor_pool if pool is None else POOLS / pool
+            pool_path = pool_paths.get(pool) or POOLS / pool
             first = pool_path.read_text().splitlines()[0]
             headers = {"Authorization": f"Bearer {opts['auth']}"} if opts.get("auth") else {}
             if opts.get("method") != "POST":

@@ -131,14 +131,26 @@ class PreparedQuery:
                 parts.append(token)
         return "".join(parts), names
 
-    def raw(self, using: str = "default", **values) -> RawQuerySet | QuerySet:
-        connection = connections[using]
-        if connection.vendor != "postgresql":
-            return self.build(**values)
+    def _compiled_for(self, using: str):
+        if connections[using].vendor != "postgresql":
+            return None
         compiled = self._compiled.get(using, False)
         if compiled is False:
             with self._lock:
                 compiled = self._compiled[using] = self._compile(using)
+        return compiled
+
+    def statement(self, using: str = "default", **values) -> tuple[str, list] | None:
+        """The prepared statement's SQL and its parameters for these values (None where ``raw``
+        builds the queryset instead): for running it through psycopg directly (the benchmark)."""
+        compiled = self._compiled_for(using)
+        if compiled is None:
+            return None
+        statement, names, _binary = compiled[4]
+        return statement, [_param(values[name]) for name in names]
+
+    def raw(self, using: str = "default", **values) -> RawQuerySet | QuerySet:
+        compiled = self._compiled_for(using)
         if compiled is None:
             return self.build(**values)
         model, sql, params, slots, (statement, names, binary) = compiled

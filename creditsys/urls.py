@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import bench_floor, health
+from .views import health
 
 api_v1 = [
     path("", include("sanctions.api.urls")),  # first: the check, the busiest endpoint, resolves soonest
@@ -36,5 +36,7 @@ urlpatterns = [
 ]
 
 if os.environ.get("BENCH_FLOOR") == "1":
-    # Benchmark only (bench/run.py): the bare-view floor the other endpoints are compared with.
-    urlpatterns.insert(0, path("bench/floor", bench_floor, name="bench-floor"))
+    # Benchmark only (bench/run.py): the floors the other endpoints are compared with.
+    from bench.floors import urlpatterns as floors
+
+    urlpatterns[:0] = floors

@@ -13,12 +13,3 @@ def health(request):
     return JsonResponse(
         {"status": "ok" if db == "ok" else "degraded", "database": db}, status=200 if db == "ok" else 503
     )
-
-
-def bench_floor(request):
-    """The benchmark's floor: the cheapest Django JSON response through the full middleware stack.
-
-    Routed only when the process starts with ``BENCH_FLOOR=1`` (set by ``make bench``), never in a
-    normal deployment.
-    """
-    return JsonResponse({"ok": True})
