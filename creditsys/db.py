@@ -256,6 +256,24 @@ def plain_construction(model: type[Model]) -> bool:
     return not (pre_init.has_listeners(model) or post_init.has_listeners(model))
 
 
+def loaded_instance_builder(model: type[Model], using: str = "default") -> Callable[..., Model]:
+    """A constructor of instances as Django loads them from a row (``Model.from_db``) that holds
+    only the given fields by attname (the others deferred); by filling ``__dict__`` when
+    ``plain_construction`` allows, as the prepared reads do. Ask again for each batch."""
+    if not plain_construction(model):
+        return lambda **values: model.from_db(using, list(values), list(values.values()))
+    new = object.__new__
+
+    def build(**values) -> Model:
+        instance = new(model)
+        state = instance._state = ModelState()
+        state.adding, state.db = False, using
+        instance.__dict__.update(values)
+        return instance
+
+    return build
+
+
 @functools.cache
 def _own_init(model: type[Model]) -> bool:
     return any("__init__" in vars(k) or "from_db" in vars(k) for k in model.__mro__[:-1] if k is not Model)

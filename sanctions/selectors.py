@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from creditsys import versions
-from creditsys.db import PreparedQuery
+from creditsys.db import PreparedQuery, loaded_instance_builder
 from creditsys.policy import Period, Unit, get_profile
 from registry.models import Subject
 from registry.scoping import Scope
@@ -325,33 +325,70 @@ CHECK_ENTRY_FIELDS = (
 )
 
 
-def _check_relevant_entries(since: date) -> QuerySet:
-    """Entries a check shows (published) or counts against trustworthiness (removed adverse)."""
-    return ListEntry.objects.filter(
-        Q(status=ListEntry.Status.PUBLISHED)
-        | Q(status=ListEntry.Status.REMOVED, list_type__in=ADVERSE_LIST_TYPES, removed_at__date__gte=since)
+def _check_relevant(since: date, prefix: str = "") -> Q:
+    """Entries a check shows (published) or counts against trustworthiness (removed adverse);
+    ``prefix``: the path to the entries (``"list_entries__"`` from a subject)."""
+    return Q(**{f"{prefix}status": ListEntry.Status.PUBLISHED}) | Q(
+        **{
+            f"{prefix}status": ListEntry.Status.REMOVED,
+            f"{prefix}list_type__in": ADVERSE_LIST_TYPES,
+            f"{prefix}removed_at__date__gte": since,
+        }
     )
+
+
+def _check_relevant_entries(since: date) -> QuerySet:
+    return ListEntry.objects.filter(_check_relevant(since))
 
 
 def _check_subjects(since: date) -> QuerySet:
-    # Only what an answer shows (the search columns are large and unused here), and whether there
-    # are entries to read at all: most subjects have none, and then the entries query is skipped.
-    return Subject.objects.only("kind", "name", "uscc", "id_number_hmac", "id_number_masked").annotate(
-        has_entries=Exists(_check_relevant_entries(since).filter(subject=OuterRef("pk")))
+    # Only what an answer shows (the search columns are large and unused here).
+    return with_adverse_flags(
+        Subject.objects.only("kind", "name", "uscc", "id_number_hmac", "id_number_masked"), since=since
     )
 
 
-# The check's two reads, compiled once per process (compiling them cost more CPU than running them).
-_CHECK_SUBJECTS = PreparedQuery(
-    lambda usccs, hmacs, since: (
-        with_adverse_flags(_check_subjects(since), since=since)
+# The entry columns of a check's subject rows (``_CHECK_SUBJECTS``), as the entries query reads them.
+_ENTRY_COLUMNS = {
+    **{f"entry_{name}": F(f"relevant_entry__{name}") for name in ("id", *CHECK_ENTRY_FIELDS)},
+    "entry_initiating_department_name": F("relevant_entry__initiating_department__name"),
+    "entry_answerable_person_of": F("relevant_entry__source_entry__subject__name"),
+}
+
+
+def _check_subjects_with_entries(usccs: list[str], hmacs: list[str], since: date) -> QuerySet:
+    """The subjects with these USCCs or ID-number HMACs, once per relevant entry (or once, with
+    empty entry columns, when there is none): subject, flags and entries in one statement, where
+    a separate read of the entries cost a second round trip for every listed subject."""
+    return (
+        _check_subjects(since)
         .filter(Q(uscc__any=usccs) | Q(id_number_hmac__any=hmacs))
-        .order_by()
-    ),
-    usccs=list[str],
-    hmacs=list[str],
-    since=date,
-)
+        .annotate(relevant_entry=FilteredRelation("list_entries", condition=_check_relevant(since, "list_entries__")))
+        .annotate(**_ENTRY_COLUMNS)
+        .order_by("pk", "relevant_entry__list_type", "relevant_entry__decision_date", "relevant_entry__pk")
+    )
+
+
+def _grouped_with_entries(rows) -> list[Subject]:
+    """``_check_subjects_with_entries`` rows as one subject each, its entries in ``check_entries``."""
+    subjects: dict[int, Subject] = {}
+    entry = loaded_instance_builder(ListEntry)
+    for row in rows:
+        subject = subjects.get(row.pk)
+        if subject is None:
+            subject = subjects[row.pk] = row
+            subject.check_entries = []
+        if row.entry_id is not None:
+            values = {name: getattr(row, f"entry_{name}") for name in CHECK_ENTRY_FIELDS}
+            loaded = entry(id=row.entry_id, **values)
+            loaded.initiating_department_name = row.entry_initiating_department_name
+            loaded.answerable_person_of = row.entry_answerable_person_of
+            subject.check_entries.append(loaded)
+    return list(subjects.values())
+
+
+# The check's reads, compiled once per process (compiling them cost more CPU than running them).
+_CHECK_SUBJECTS = PreparedQuery(_check_subjects_with_entries, usccs=list[str], hmacs=list[str], since=date)
 _CHECK_ENTRIES = PreparedQuery(
     lambda subject_ids, since: (
         _check_relevant_entries(since)
@@ -429,23 +466,31 @@ def check_answers(
     subjects = (
         subjects_by_codes(
             wanted,
-            lambda: with_adverse_flags(_check_subjects(since), since=since),
-            primary=lambda usccs, hmacs: _CHECK_SUBJECTS.raw(usccs=usccs, hmacs=hmacs, since=since),
+            # Subjects found by a secondary code, and whether they have entries (read below).
+            lambda: _check_subjects(since).annotate(
+                has_entries=Exists(_check_relevant_entries(since).filter(subject=OuterRef("pk")))
+            ),
+            primary=lambda usccs, hmacs: _grouped_with_entries(
+                _CHECK_SUBJECTS.raw(usccs=usccs, hmacs=hmacs, since=since)
+            ),
         )
         if wanted
         else {}
     )
     by_id = {s.pk: s for s in subjects.values() if s is not None}
-    with_entries = sorted(pk for pk, s in by_id.items() if s.has_entries)
+    entries = [e for s in by_id.values() for e in getattr(s, "check_entries", ())]
+    # Subjects found by a secondary code (an old registration number) come without their entries.
+    with_entries = sorted(pk for pk, s in by_id.items() if not hasattr(s, "check_entries") and s.has_entries)
+    if with_entries:
+        entries += _CHECK_ENTRIES.raw(subject_ids=with_entries, since=since)
     published: dict[int, list[ListEntry]] = {}
     removed_adverse: set[int] = set()
-    if with_entries:
-        for entry in _CHECK_ENTRIES.raw(subject_ids=with_entries, since=since):
-            entry.subject = by_id[entry.subject_id]  # already loaded: no join
-            if entry.status == ListEntry.Status.PUBLISHED:
-                published.setdefault(entry.subject_id, []).append(entry)
-            else:
-                removed_adverse.add(entry.subject_id)
+    for entry in entries:
+        entry.subject = by_id[entry.subject_id]  # already loaded: no join
+        if entry.status == ListEntry.Status.PUBLISHED:
+            published.setdefault(entry.subject_id, []).append(entry)
+        else:
+            removed_adverse.add(entry.subject_id)
     results = []
     for answer, raw in zip(answers, raws, strict=True):
         subject = subjects.get(raw) if raw is not None else None

@@ -86,7 +86,19 @@ def test_catalogue_memo_is_reused_between_checks(listed, dept_a):
     code = listed[0][0].uscc
     selectors.check_answer(code, department_id=dept_a.pk)
     again = _count(lambda: selectors.check_answer(code, department_id=dept_a.pk))
-    assert again == 2  # subjects with their flags, entries: no catalogue queries
+    assert again == 1  # subjects with their flags and entries: no catalogue queries
+
+
+def test_check_by_an_old_registration_number_reads_the_entries_too(listed, dept_a):
+    """The subjects found by a secondary code have their entries read by a query of their own."""
+    from registry.models import SubjectCode
+
+    subject = listed[0][0]
+    SubjectCode.objects.create(subject=subject, kind="business_registration", value="540400200099999")
+    by_uscc = selectors.check_answer(subject.uscc, department_id=dept_a.pk)
+    by_old_number = selectors.check_answer("540400200099999", department_id=dept_a.pk)
+    assert by_uscc["entries"] and by_old_number["entries"] == by_uscc["entries"]
+    assert by_old_number["measures"] == by_uscc["measures"] and by_old_number["message"] == by_uscc["message"]
 
 
 # --- public search and profile ---------------------------------------------------------------------
