@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
+import operator
 import uuid
+from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.db.models import Model
@@ -26,26 +28,36 @@ _LOCK_KEY = 0x43524544  # 'CRED': one advisory lock for the chain
 
 
 @functools.cache
-def _snapshot_attnames(model: type[Model], exclude: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname not in exclude and f.name not in exclude)
+def _snapshot_fields(model: type[Model], exclude: tuple[str, ...]) -> tuple[tuple[str, ...], Callable]:
+    """The attnames a snapshot holds, and a function reading them all at once (bulk writers
+    snapshot every row: one ``attrgetter`` call instead of some 50 ``getattr`` calls)."""
+    attnames = tuple(
+        f.attname for f in model._meta.concrete_fields if f.attname not in exclude and f.name not in exclude
+    )
+    if len(attnames) > 1:
+        return attnames, operator.attrgetter(*attnames)
+    return attnames, lambda instance: tuple(getattr(instance, attname) for attname in attnames)
 
 
-_JSON_PLAIN = (str, int, bool, type(None))
+_JSON_PLAIN = frozenset({str, int, bool, type(None)})
+_ISO_FORMATTED = (datetime.datetime, datetime.date, datetime.time)
+_STRINGIFIED = (decimal.Decimal, uuid.UUID)
+_SKIPPED = (bytes, memoryview)
 
 
 def snapshot(instance: Model, exclude: tuple[str, ...] = ()) -> dict:
     """A JSON-safe dict of a model's concrete fields (foreign keys by id)."""
+    attnames, read = _snapshot_fields(type(instance), tuple(exclude))
     data = {}
-    for attname in _snapshot_attnames(type(instance), tuple(exclude)):
-        value = getattr(instance, attname)
-        if type(value) in _JSON_PLAIN:  # most fields: no conversion (bulk writers snapshot every row)
+    for attname, value in zip(attnames, read(instance), strict=True):
+        if type(value) in _JSON_PLAIN:  # most fields: no conversion
             data[attname] = value
             continue
-        if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        if isinstance(value, _ISO_FORMATTED):
             value = value.isoformat()
-        elif isinstance(value, decimal.Decimal | uuid.UUID):
+        elif isinstance(value, _STRINGIFIED):
             value = str(value)
-        elif isinstance(value, bytes | memoryview):
+        elif isinstance(value, _SKIPPED):
             continue
         data[attname] = value
     return data
