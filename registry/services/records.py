@@ -41,6 +41,7 @@ from ..models import (
 )
 from ..record_fields import COLUMNS, labels
 from ..scoping import Scope
+from ..selectors import subjects_by_key
 from ..validators import mask_id_number, normalize_code, validate_id_number, validate_uscc
 from .subjects import subject_create
 
@@ -792,8 +793,7 @@ def _find_subjects(cleaned_rows) -> dict[tuple[str, str], Subject]:
     found = {}
     for field, values in wanted.items():
         if values:
-            matches = Subject.objects.filter(**{f"{field}__any": values}).order_by()
-            for subject in matches.only("id", "kind", "name", "uscc", "id_number_hmac"):
+            for subject in subjects_by_key(field, values):
                 found[field, getattr(subject, field)] = subject
     return found
 
