@@ -11,7 +11,7 @@ from django.db.models.signals import post_init
 from django.utils import timezone
 
 from creditsys import audit
-from creditsys.bulk import bulk_insert, bulk_update, insert_columns, instance_builder
+from creditsys.bulk import attribute_reader, bulk_insert, bulk_update, insert_columns, instance_builder
 from creditsys.models import AuditEvent
 from registry import services
 from registry.models import PenaltyRecord, RecordRevision
@@ -174,3 +174,12 @@ def test_snapshot_is_json_safe_field_by_field(penalty_input):
     only = tuple(f.name for f in PenaltyRecord._meta.concrete_fields if f.name != "document_number")
     assert audit.snapshot(record, only) == {"document_number": "S-1"}
     assert audit.snapshot(record, (*only, "document_number")) == {}
+
+
+def test_attribute_reader_returns_a_tuple_for_any_number_of_names():
+    from types import SimpleNamespace
+
+    obj = SimpleNamespace(a=1, b="二", c=None)
+    assert attribute_reader(("a", "b", "c"))(obj) == (1, "二", None)
+    assert attribute_reader(("b",))(obj) == ("二",)
+    assert attribute_reader(())(obj) == ()
