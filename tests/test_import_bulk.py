@@ -454,9 +454,12 @@ def test_import_job_queries_do_not_grow_with_rows(postgres, clerk_a, penalty_inp
     assert PenaltyRecord.objects.count() == 156
 
 
-def test_subjects_by_key_finds_by_uscc_and_id_hmac(make_subject):
+@pytest.mark.parametrize("prepared", [True, False])
+def test_subjects_by_key_finds_by_uscc_and_id_hmac(make_subject, settings, prepared):
     from creditsys import crypto
     from registry.selectors import subjects_by_key
+
+    settings.DB_PREPARED_STATEMENTS = prepared  # False: Django's raw query (behind a transaction pooler)
 
     firm = make_subject("林芝雪域商贸有限公司")
     other = make_subject("林芝高原建材有限公司")
