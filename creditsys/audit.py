@@ -11,6 +11,7 @@ import datetime
 import decimal
 import functools
 import uuid
+from collections.abc import Callable
 
 from django.db import connection, transaction
 from django.db.models import Model
@@ -18,7 +19,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from . import context
-from .bulk import bulk_insert, instance_builder
+from .bulk import attribute_reader, bulk_insert, instance_builder
 from .models import AuditEvent
 
 GENESIS = "0" * 64
@@ -26,26 +27,34 @@ _LOCK_KEY = 0x43524544  # 'CRED': one advisory lock for the chain
 
 
 @functools.cache
-def _snapshot_attnames(model: type[Model], exclude: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(f.attname for f in model._meta.concrete_fields if f.attname not in exclude and f.name not in exclude)
+def _snapshot_fields(model: type[Model], exclude: tuple[str, ...]) -> tuple[tuple[str, ...], Callable]:
+    """The attnames a snapshot holds, and a function reading them all at once (bulk writers
+    snapshot every row)."""
+    attnames = tuple(
+        f.attname for f in model._meta.concrete_fields if f.attname not in exclude and f.name not in exclude
+    )
+    return attnames, attribute_reader(attnames)
 
 
-_JSON_PLAIN = (str, int, bool, type(None))
+_JSON_PLAIN = frozenset({str, int, bool, type(None)})
+_ISO_FORMATTED = (datetime.datetime, datetime.date, datetime.time)
+_STRINGIFIED = (decimal.Decimal, uuid.UUID)
+_SKIPPED = (bytes, memoryview)
 
 
 def snapshot(instance: Model, exclude: tuple[str, ...] = ()) -> dict:
     """A JSON-safe dict of a model's concrete fields (foreign keys by id)."""
+    attnames, read = _snapshot_fields(type(instance), tuple(exclude))
     data = {}
-    for attname in _snapshot_attnames(type(instance), tuple(exclude)):
-        value = getattr(instance, attname)
-        if type(value) in _JSON_PLAIN:  # most fields: no conversion (bulk writers snapshot every row)
+    for attname, value in zip(attnames, read(instance), strict=True):
+        if type(value) in _JSON_PLAIN:  # most fields: no conversion
             data[attname] = value
             continue
-        if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        if isinstance(value, _ISO_FORMATTED):
             value = value.isoformat()
-        elif isinstance(value, decimal.Decimal | uuid.UUID):
+        elif isinstance(value, _STRINGIFIED):
             value = str(value)
-        elif isinstance(value, bytes | memoryview):
+        elif isinstance(value, _SKIPPED):
             continue
         data[attname] = value
     return data

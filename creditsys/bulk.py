@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections.abc import Callable
 
 import orjson
@@ -72,6 +73,14 @@ def _copy(connection, table: str, columns: list[str], rows) -> None:
         write = copy.write_row
         for row in rows:
             write(row)
+
+
+def attribute_reader(attnames: tuple[str, ...]) -> Callable[[object], tuple]:
+    """A function returning ``tuple(getattr(obj, name) for name in attnames)``: one ``attrgetter``
+    call (in C) instead of a ``getattr`` per column, for code that reads every field of every row."""
+    if len(attnames) > 1:
+        return operator.attrgetter(*attnames)
+    return lambda obj: tuple(getattr(obj, name) for name in attnames)  # attrgetter of one: no tuple
 
 
 def _json_columns(fields) -> list[int]:
@@ -158,14 +167,13 @@ def bulk_insert(objs: list[Model]) -> None:
         )
         ids = sorted(row[0] for row in cursor.fetchall())
     stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    attnames = [f.attname for f in fields]
+    read = attribute_reader(tuple(f.attname for f in fields))
     json_columns = _json_columns(fields)
     rows = []
     for obj, pk_value in zip(objs, ids, strict=True):
         for field in stamped:
             field.pre_save(obj, add=True)
-        row = [pk_value]
-        row += [getattr(obj, attname) for attname in attnames]
+        row = [pk_value, *read(obj)]
         for i in json_columns:
             if row[i + 1] is not None:  # None: SQL NULL, as save() stores it
                 row[i + 1] = _dumps(row[i + 1])

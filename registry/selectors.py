@@ -163,6 +163,26 @@ def subject_search(query: str, queryset: QuerySet | None = None) -> QuerySet:
     ).order_by("rank", "name_length", "pk")
 
 
+# The import's subject lookup: up to 500 codes per chunk, compiled once (``PreparedQuery``), the
+# subjects built without ``Model.__init__``, with what matching a row needs.
+_SUBJECT_MATCH_FIELDS = ("id", "kind", "name", "uscc", "id_number_hmac")
+_SUBJECTS_BY_CODE = {
+    field: PreparedQuery(
+        lambda codes, field=field: (
+            Subject.objects.filter(**{f"{field}__any": codes}).only(*_SUBJECT_MATCH_FIELDS).order_by()
+        ),
+        codes=list[str],
+    )
+    for field in ("uscc", "id_number_hmac")
+}
+
+
+def subjects_by_key(field: str, codes: Iterable[str]) -> list[Subject]:
+    """Subjects whose ``field`` (``uscc`` or ``id_number_hmac``: a record's ``_subject_key``) is one
+    of ``codes``, with the fields that matching an imported row reads (the others load on access)."""
+    return list(_SUBJECTS_BY_CODE[field].raw(codes=list(codes)))
+
+
 def _public_register() -> QuerySet:
     return Subject.objects.exclude(kind=Subject.Kind.NATURAL_PERSON)
 

@@ -1,5 +1,6 @@
 """creditsys.bulk: one-statement INSERT and UPDATE store exactly what save() would."""
 
+import json
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -10,7 +11,7 @@ from django.db.models.signals import post_init
 from django.utils import timezone
 
 from creditsys import audit
-from creditsys.bulk import bulk_insert, bulk_update, insert_columns, instance_builder
+from creditsys.bulk import attribute_reader, bulk_insert, bulk_update, insert_columns, instance_builder
 from creditsys.models import AuditEvent
 from registry import services
 from registry.models import PenaltyRecord, RecordRevision
@@ -153,3 +154,32 @@ def test_instance_builder_leaves_models_with_init_listeners_to_django():
     finally:
         post_init.disconnect(listener, sender=AuditEvent)
     assert instance_builder(AuditEvent) is not AuditEvent
+
+
+def test_snapshot_is_json_safe_field_by_field(penalty_input):
+    record = _record(penalty_input, "S-1")
+    exclude = services.records.AUDIT_EXCLUDE
+    snap = audit.snapshot(record, exclude)
+    fields = [f for f in PenaltyRecord._meta.concrete_fields if f.name not in exclude and f.attname not in exclude]
+    assert list(snap) == [f.attname for f in fields]  # model order, foreign keys by id
+    assert snap["subject_id"] == record.subject_id and "subject" not in snap
+    assert snap["decision_date"] == record.decision_date.isoformat()
+    assert snap["created_at"] == record.created_at.isoformat()
+    assert snap["fine_amount"] == str(record.fine_amount) and snap["confiscated_amount"] is None
+    assert snap["status"] == record.status and snap["published"] is record.published
+    assert json.loads(json.dumps(snap)) == snap
+    record.remarks = b"binary"  # bytes are left out
+    assert "remarks" not in audit.snapshot(record, exclude)
+    # A single remaining field (the one-field reader) and none at all.
+    only = tuple(f.name for f in PenaltyRecord._meta.concrete_fields if f.name != "document_number")
+    assert audit.snapshot(record, only) == {"document_number": "S-1"}
+    assert audit.snapshot(record, (*only, "document_number")) == {}
+
+
+def test_attribute_reader_returns_a_tuple_for_any_number_of_names():
+    from types import SimpleNamespace
+
+    obj = SimpleNamespace(a=1, b="二", c=None)
+    assert attribute_reader(("a", "b", "c"))(obj) == (1, "二", None)
+    assert attribute_reader(("b",))(obj) == ("二",)
+    assert attribute_reader(())(obj) == ()

@@ -452,3 +452,24 @@ def test_import_job_queries_do_not_grow_with_rows(postgres, clerk_a, penalty_inp
     large = _queries(lambda: services.import_job_run(job_id=large_job.pk))
     assert small == large
     assert PenaltyRecord.objects.count() == 156
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_subjects_by_key_finds_by_uscc_and_id_hmac(make_subject, settings, prepared):
+    from creditsys import crypto
+    from registry.selectors import subjects_by_key
+
+    settings.DB_PREPARED_STATEMENTS = prepared  # False: Django's raw query (behind a transaction pooler)
+
+    firm = make_subject("林芝雪域商贸有限公司")
+    other = make_subject("林芝高原建材有限公司")
+    person = make_subject("王建国", kind=Subject.Kind.NATURAL_PERSON)
+    found = subjects_by_key("uscc", {firm.uscc, other.uscc, "91540400MA6T00000X"})
+    assert sorted((s.pk, s.kind, s.name, s.uscc) for s in found) == sorted(
+        (s.pk, s.kind, s.name, s.uscc) for s in (firm, other)
+    )
+    assert all(not s._state.adding for s in found)
+    [match] = subjects_by_key("id_number_hmac", [person.id_number_hmac, crypto.lookup_hmac("540402198001011234")])
+    assert (match.pk, match.kind, match.name) == (person.pk, Subject.Kind.NATURAL_PERSON, "王建国")
+    assert match.region_id == person.region_id  # a field not read loads on access
+    assert subjects_by_key("uscc", []) == []

@@ -1,16 +1,20 @@
 """Upsert, correction with history, withdrawal, validation, the sweeper — issue 3."""
 
+import hashlib
+import json
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from creditsys import crypto
 from creditsys.models import AuditEvent
 from registry import services
 from registry.demo import make_id_number
-from registry.models import PenaltyRecord, RecordRevision, RecordStatus, Subject
+from registry.models import Disclosure, PenaltyRecord, RecordRevision, RecordStatus, Subject, SubjectCategory
 from registry.scoping import scope_for
+from registry.services.records import input_hash
 
 from .conftest import GLOBAL_SCOPE
 
@@ -123,3 +127,40 @@ def test_sweeper_stops_publication_once_and_is_idempotent(penalty_input):
     assert running.record.status == RecordStatus.PUBLISHED
     assert ending.record.revisions.filter(action="end").count() == 1
     assert AuditEvent.objects.filter(action="event", object_id=str(ending.record.pk)).count() == 1
+
+
+def test_input_hash_bytes_are_those_already_stored():
+    # Stored records carry this fingerprint: another byte format would make every re-imported
+    # record look changed. The value was computed by the implementation before session 6.
+    cleaned = {
+        "subject_name": "林芝市“雪域”商贸有限公司",
+        "subject_category": SubjectCategory.ORGANIZATION,
+        "uscc": "91540400MA6T12345X",
+        "legal_representative": "张伟",
+        "id_number": "",
+        "legal_rep_id_number": "",
+        "document_number": "林市监罚〔2026〕12号",
+        "remarks": 'a "quote", a \\ backslash,\na new line',
+        "fine_amount": Decimal("0.50"),
+        "confiscated_amount": None,
+        "decision_date": date(2026, 3, 1),
+        "penalty_valid_until": date(2099, 12, 31),
+        "disclosure": Disclosure.PUBLIC,
+    }
+    assert input_hash(cleaned) == "db50cbfb48e5f25a55d168264588677174877c5376633b3b1c1345b401199b9f"
+
+
+def test_input_hash_takes_id_numbers_as_their_hmac_only():
+    person = make_id_number("540402", date(1985, 5, 6), 17)
+    rep = make_id_number("540402", date(1970, 1, 2), 3)
+    cleaned = {"id_number": person, "legal_rep_id_number": rep, "fine_amount": Decimal("1.500"), "uscc": ""}
+    expected = {
+        "id_number": crypto.lookup_hmac(person),
+        "legal_rep_id_number": crypto.lookup_hmac(rep),
+        "fine_amount": "1.5",
+        "uscc": "",
+    }
+    text = json.dumps(expected, ensure_ascii=False, sort_keys=True)
+    assert input_hash(cleaned) == hashlib.sha256(text.encode()).hexdigest()
+    assert person not in text and rep not in text
+    assert input_hash(cleaned) != input_hash({**cleaned, "id_number": rep})

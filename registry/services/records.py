@@ -41,6 +41,7 @@ from ..models import (
 )
 from ..record_fields import COLUMNS, labels
 from ..scoping import Scope
+from ..selectors import subjects_by_key
 from ..validators import mask_id_number, normalize_code, validate_id_number, validate_uscc
 from .subjects import subject_create
 
@@ -351,16 +352,25 @@ def _clean_license(data, out, err, date_field, names):
         err("valid_until", "有效期至不能早于有效期自。")
 
 
+# ``json.dumps(data, ensure_ascii=False, sort_keys=True)``, the encoder built once: the fingerprint's
+# bytes are fixed by the hashes already stored (an import computes one per row).
+_FINGERPRINT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def input_hash(cleaned: dict) -> str:
     """Fingerprint of a record's input; personal ID numbers enter only as their lookup HMAC."""
-    data = {}
-    for key, value in sorted(cleaned.items()):
-        if key in ("id_number", "legal_rep_id_number") and value:
-            value = crypto.lookup_hmac(value)
-        elif isinstance(value, date | Decimal):
-            value = str(value.normalize()) if isinstance(value, Decimal) else value.isoformat()
-        data[key] = value
-    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    data = dict(cleaned)
+    for key, value in cleaned.items():
+        if type(value) is str or value is None:  # most fields: as they are
+            continue
+        if isinstance(value, Decimal):
+            data[key] = str(value.normalize())
+        elif isinstance(value, date):
+            data[key] = value.isoformat()
+    for key in ("id_number", "legal_rep_id_number"):
+        if data.get(key):
+            data[key] = crypto.lookup_hmac(data[key])
+    return hashlib.sha256(_FINGERPRINT_JSON.encode(data).encode()).hexdigest()
 
 
 # --- scope ------------------------------------------------------------------------------------
@@ -783,8 +793,7 @@ def _find_subjects(cleaned_rows) -> dict[tuple[str, str], Subject]:
     found = {}
     for field, values in wanted.items():
         if values:
-            matches = Subject.objects.filter(**{f"{field}__any": values}).order_by()
-            for subject in matches.only("id", "kind", "name", "uscc", "id_number_hmac"):
+            for subject in subjects_by_key(field, values):
                 found[field, getattr(subject, field)] = subject
     return found
 
