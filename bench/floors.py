@@ -12,7 +12,6 @@
 import uuid
 
 import psycopg
-from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
@@ -20,9 +19,8 @@ from django.utils import timezone
 
 from creditsys.api.authentication import authenticate_key
 from creditsys.crypto import lookup_hmac
-from creditsys.policy import get_profile
 from registry.validators import classify_code
-from sanctions.selectors import _CHECK_SUBJECTS, mask_code
+from sanctions.selectors import _CHECK_SUBJECTS, clean_period_start, mask_code
 from sanctions.services import _check_log_insert
 
 
@@ -34,11 +32,10 @@ def check_floor(request):
     client = authenticate_key(request.headers.get("Authorization", "").removeprefix("Bearer "))
     code = request.GET.get("code", "").strip()
     readings = classify_code(code)
-    since = timezone.localdate() - relativedelta(years=get_profile().trustworthy_clean_years)
     statement = _CHECK_SUBJECTS.statement(
         usccs=[value for kind, value in readings if kind == "uscc"],
         hmacs=[lookup_hmac(value) for kind, value in readings if kind != "uscc"],
-        since=since,
+        since=clean_period_start(timezone.localdate()),
     )
     if statement is None:
         return HttpResponse("the check floor needs PostgreSQL", status=501)

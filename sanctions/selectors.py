@@ -111,11 +111,14 @@ def red_list_obstacles(subject: Subject, *, on: date | None = None) -> list[str]
     return reasons
 
 
+def clean_period_start(on: date) -> date:
+    """The first day of the clean period (连续N年无不良信用记录) that ends on ``on``."""
+    return on - relativedelta(years=get_profile().trustworthy_clean_years)
+
+
 def is_trustworthy(subject: Subject, *, on: date | None = None) -> bool:
     """ "连续三年无不良信用记录": no adverse entry and no adverse record in the clean period."""
-    on = on or today()
-    years = get_profile().trustworthy_clean_years
-    since = on - relativedelta(years=years)
+    since = clean_period_start(on or today())
     if active_entries(subject, ADVERSE_LIST_TYPES).exists():
         return False
     if ListEntry.objects.filter(
@@ -461,7 +464,7 @@ def check_answers(
             answer.update(valid_code=False, message="代码校验位错误：不是有效的统一社会信用代码或身份证号码，请核对。")
             continue
         raws[-1] = raw
-    since = on - relativedelta(years=get_profile().trustworthy_clean_years)
+    since = clean_period_start(on)
     wanted = {raw for raw in raws if raw is not None}
     subjects = (
         subjects_by_codes(
