@@ -16,6 +16,20 @@ SQL_FLOOR_FOR = {
 }
 
 
+def _database_server_line(server: dict) -> str:
+    if server.get("kind") != "own":
+        where = f"{server.get('host', '?')}:{server.get('port', '?')}" if server else "?"
+        return f"PostgreSQL: the external server at {where}, as it is configured."
+    settings, warm = server["settings"], server.get("prewarm") or {}
+    return (
+        f"PostgreSQL: the benchmark's own cluster (bench/pgserver.py), shared_buffers {settings['shared_buffers']}, "
+        f"max_wal_size {settings['max_wal_size']}, synchronous_commit {settings['synchronous_commit']}, planner "
+        f"settings default; before the measurements {warm.get('mb', 0):,} MB of the database "
+        f"({warm.get('relations', 0)} relations, smallest first) were read into shared buffers in "
+        f"{warm.get('seconds', 0):g} s (not: {', '.join(warm.get('left_out') or []) or 'none'})."
+    )
+
+
 def _targets(report: dict) -> list[dict]:
     http = report["http"]
     floor_rps = http.get(FLOOR, {}).get("rps") or 0
@@ -116,6 +130,8 @@ def write_report(report: dict, out: Path) -> None:
             if k != "total" and isinstance(v, (int, float))
         )
         + ").",
+        "",
+        _database_server_line(report.get("database_server") or {}),
         "",
         "## HTTP endpoints",
         "",

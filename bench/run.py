@@ -379,8 +379,15 @@ def main() -> None:
     )
     parser.add_argument("--generate-only", action="store_true", help="create and fill the database, then stop")
     parser.add_argument("--db", help="database name (default: creditsys_bench, creditsys_bench_small in small mode)")
+    parser.add_argument(
+        "--pg",
+        choices=("own", "external"),
+        default="own",
+        help="own: the benchmark's PostgreSQL cluster in bench/out/pg-<mode>, sized for the data (bench/pgserver.py); "
+        "external: the server at --pg-host/--pg-port as it is configured",
+    )
     parser.add_argument("--pg-host", default="127.0.0.1")
-    parser.add_argument("--pg-port", default="5432")
+    parser.add_argument("--pg-port", help="default: 5439 for the own server, 5432 for an external one")
     parser.add_argument("--pg-user", default="postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--port", type=int, default=18731)
@@ -397,6 +404,16 @@ def main() -> None:
         "--only", default="", help="run only the HTTP scenarios whose name contains one of these comma-separated words"
     )
     args = parser.parse_args()
+    args.pg_port = args.pg_port or ("5439" if args.pg == "own" else "5432")
+    if args.pg == "own":
+        args.pg_host = "127.0.0.1"
+        with PostgresServer(OUT / f"pg-{args.mode}", int(args.pg_port), args.mode, log=log) as server:
+            measure(args, server)
+    else:
+        measure(args, None)
+
+
+def measure(args, pg_server) -> None:
     global POOLS
     POOLS = OUT / f"pools-{args.mode}"
     args.db = args.db or ("creditsys_bench" if args.mode == "full" else f"creditsys_bench_{args.mode}")
@@ -421,7 +438,11 @@ def main() -> None:
     }
 
     previous = POOLS / "generate.json"
-    if args.reuse and previous.exists() and json.loads(previous.read_text())["mode"] == args.mode:
+    # Which server holds the generated database: pools written for another one are not reused.
+    server_id = f"own:{pg_server.datadir}" if pg_server else f"external:{args.pg_host}:{args.pg_port}/{args.db}"
+    generated = json.loads(previous.read_text()) if previous.exists() else {}
+    fresh_cluster = pg_server is not None and pg_server.created
+    if args.reuse and generated.get("mode") == args.mode and generated.get("server") == server_id and not fresh_cluster:
         log("reusing the generated database")
     else:
         previous.unlink(missing_ok=True)  # a half-generated database is never reused
@@ -429,11 +450,20 @@ def main() -> None:
         log(f"generating data ({args.mode})")
         proc = run([PY, "bench/generate.py", "--mode", args.mode, "--out", str(POOLS)], env, 7200)
         sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines() if ln.startswith("[generate")))
+        previous.write_text(json.dumps(dict(json.loads(previous.read_text()), server=server_id), indent=2))
     gen = json.loads(previous.read_text())
     if args.generate_only:
         log(f"generated in {gen['timings_s']['total']:.0f}s: {gen['timings_s']}")
         return
     report["generate"] = {"sizes": gen["sizes"], "timings_s": gen["timings_s"]}
+    if pg_server is not None:
+        report["database_server"] = {
+            "kind": "own",
+            "settings": server_settings(args.mode),
+            "prewarm": prewarm(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1), log=log),
+        }
+    else:
+        report["database_server"] = {"kind": "external", "host": args.pg_host, "port": args.pg_port}
     report["table_rows"] = table_rows(env)
 
     log("collectstatic")
@@ -632,4 +662,6 @@ def table_rows(env: dict) -> dict:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from pgserver import PostgresServer, prewarm, server_settings  # bench/pgserver.py
+
     main()
