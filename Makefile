@@ -44,8 +44,9 @@ format: $(VENV)/.installed-dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-# Benchmark (SPEC §16; CI runs bench-small with --strict) against PostgreSQL + Redis on 127.0.0.1: its own database creditsys_bench,
-# gunicorn + wrk (installed with apt-get when missing). Report: bench/out/report.md and report.json.
+# Benchmark (SPEC §16; CI runs bench-small with --strict): its own PostgreSQL cluster in bench/out/pg-<mode> (port 5439,
+# sized for the data; BENCH_ARGS="--pg external" for the server on 5432), Redis on 127.0.0.1, gunicorn + wrk
+# (installed with apt-get when missing). Report: bench/out/report.md and report.json.
 bench: $(VENV)/.installed
 	$(PY) bench/run.py --mode full $(BENCH_ARGS)
 

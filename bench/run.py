@@ -451,6 +451,7 @@ def measure(args, pg_server) -> None:
         proc = run([PY, "bench/generate.py", "--mode", args.mode, "--out", str(POOLS)], env, 7200)
         sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines() if ln.startswith("[generate")))
         previous.write_text(json.dumps(dict(json.loads(previous.read_text()), server=server_id), indent=2))
+        checkpoint(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1), log=log)
     gen = json.loads(previous.read_text())
     if args.generate_only:
         log(f"generated in {gen['timings_s']['total']:.0f}s: {gen['timings_s']}")
@@ -662,6 +663,6 @@ def table_rows(env: dict) -> dict:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from pgserver import PostgresServer, prewarm, server_settings  # bench/pgserver.py
+    from pgserver import PostgresServer, checkpoint, prewarm, server_settings  # bench/pgserver.py
 
     main()
