@@ -161,8 +161,9 @@ def checkpoint(url: str, *, log=print) -> float:
         conn.execute("CHECKPOINT")
     written = time.perf_counter()
     os.sync()
-    seconds = round(time.perf_counter() - started, 1)
-    log(f"checkpoint after generation: {written - started:.1f} s, then sync {seconds - (written - started):.1f} s")
+    done = time.perf_counter()
+    log(f"checkpoint after generation: {written - started:.1f} s, then sync {done - written:.1f} s")
+    seconds = round(done - started, 1)
     return seconds
 
 
