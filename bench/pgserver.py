@@ -125,14 +125,15 @@ class PostgresServer:
     def start(self) -> None:
         if not self.exists():
             self.create()
-        options = " ".join(f"-c {k}={v}" for k, v in server_settings(self.mode).items())
+        settings = server_settings(self.mode)
+        options = " ".join(f"-c {k}={v}" for k, v in settings.items())
         options += f" -c port={self.port} -c unix_socket_directories={self.datadir}"
         if self.as_user and not self.logfile.exists():
             self.logfile.touch()
             shutil.chown(self.logfile, "postgres", "postgres")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.logfile), "-o", options,
                   "-w", "-t", "120", "start", timeout=180)  # fmt: skip
-        self.log(f"PostgreSQL on 127.0.0.1:{self.port} (shared_buffers {server_settings(self.mode)['shared_buffers']})")
+        self.log(f"PostgreSQL on 127.0.0.1:{self.port} (shared_buffers {settings['shared_buffers']})")
 
     def stop(self) -> None:
         if (self.datadir / "postmaster.pid").exists():
@@ -147,13 +148,13 @@ class PostgresServer:
         self.stop()
 
 
-def checkpoint(url: str, *, log=print) -> float:
+def checkpoint(url: str, *, log=print) -> None:
     """Write out what the generator loaded (``CHECKPOINT``), so that no checkpoint of the load's
     gigabytes runs during the measurements (seen: one started by WAL volume during the load spread
     its writes over 597 s and ended during the first import), then let the OS write its dirty pages
     to disk (``sync``), so that the kernel's writeback of those gigabytes does not run under the
     first measurement (the run after which this was added saw check p99 351 ms in its first measurement;
-    the cause was not proven). Returns the seconds both took."""
+    the cause was not proven)."""
     import psycopg
 
     started = time.perf_counter()
@@ -163,8 +164,6 @@ def checkpoint(url: str, *, log=print) -> float:
     os.sync()
     done = time.perf_counter()
     log(f"checkpoint after generation: {written - started:.1f} s, then sync {done - written:.1f} s")
-    seconds = round(done - started, 1)
-    return seconds
 
 
 def prewarm(url: str, *, fill: float = 0.9, log=print) -> dict:
@@ -180,7 +179,9 @@ def prewarm(url: str, *, fill: float = 0.9, log=print) -> dict:
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
-        buffers = conn.execute("SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'").fetchone()[0]
+        buffers, block_size = conn.execute(
+            "SELECT setting::bigint, current_setting('block_size')::int FROM pg_settings WHERE name = 'shared_buffers'"
+        ).fetchone()
         rows = conn.execute(
             "SELECT c.oid::regclass::text, pg_relation_size(c.oid) / current_setting('block_size')::int"
             " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -196,7 +197,7 @@ def prewarm(url: str, *, fill: float = 0.9, log=print) -> dict:
             relations += 1
     result = {
         "blocks": read,
-        "mb": round(read * 8192 / 2**20),
+        "mb": round(read * block_size / 2**20),
         "relations": relations,
         "left_out": left_out,
         "seconds": round(time.perf_counter() - started, 1),

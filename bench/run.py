@@ -451,7 +451,7 @@ def measure(args, pg_server) -> None:
         proc = run([PY, "bench/generate.py", "--mode", args.mode, "--out", str(POOLS)], env, 7200)
         sys.stdout.write("".join(ln + "\n" for ln in proc.stdout.splitlines() if ln.startswith("[generate")))
         previous.write_text(json.dumps(dict(json.loads(previous.read_text()), server=server_id), indent=2))
-        checkpoint(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1), log=log)
+        checkpoint(psycopg_url(env), log=log)
     gen = json.loads(previous.read_text())
     if args.generate_only:
         log(f"generated in {gen['timings_s']['total']:.0f}s: {gen['timings_s']}")
@@ -461,7 +461,7 @@ def measure(args, pg_server) -> None:
         report["database_server"] = {
             "kind": "own",
             "settings": server_settings(args.mode),
-            "prewarm": prewarm(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1), log=log),
+            "prewarm": prewarm(psycopg_url(env), log=log),
         }
     else:
         report["database_server"] = {"kind": "external", "host": args.pg_host, "port": args.pg_port}
@@ -642,10 +642,15 @@ def python_loop_seconds() -> float:
     return round(best, 3)
 
 
+def psycopg_url(env: dict) -> str:
+    """The run's DATABASE_URL as psycopg reads it (Django's ``postgres://`` scheme)."""
+    return env["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+
+
 def table_rows(env: dict) -> dict:
     import psycopg
 
-    url = env["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    url = psycopg_url(env)
     tables = [
         "registry_subject",
         "registry_licenserecord",
