@@ -28,7 +28,8 @@ def floor(request):
     return JsonResponse({"ok": True})
 
 
-def check_floor(request):
+def _check_floor_request(request):
+    """What both check floors read from the request before touching the database."""
     client = authenticate_key(request.headers.get("Authorization", "").removeprefix("Bearer "))
     code = request.GET.get("code", "").strip()
     readings = classify_code(code)
@@ -37,36 +38,72 @@ def check_floor(request):
         hmacs=[lookup_hmac(value) for kind, value in readings if kind != "uscc"],
         since=clean_period_start(timezone.localdate()),
     )
-    if statement is None:
-        return HttpResponse("the check floor needs PostgreSQL", status=501)
-    connection.ensure_connection()
-    cursor = psycopg.Cursor(connection.connection)  # server-side binding, as the check's statements
-    subject_id = None
-    if readings:
-        rows = cursor.execute(*statement, prepare=True, binary=True).fetchall()
-        subject_id = rows[0][0] if rows else None
-    fields, insert = _check_log_insert()
     values = {
         "check_id": uuid.uuid4(),
         "checked_at": timezone.now(),
         "matter": request.GET.get("matter", "")[:200],
         "code": mask_code(code),
-        "found": subject_id is not None,
+        "found": False,
         "entry_count": 0,
         "measure_count": 0,
         "summary": "",
-        "subject_id": subject_id,
+        "subject_id": None,
         "channel": "api",
         "user_id": None,
         "api_client_id": client.pk,
         "department_id": client.department_id,
         "region_id": client.region_id,
     }
+    return readings, statement, values
+
+
+def _psycopg_cursor():
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)  # server-side binding, as the check's statements
+
+
+def check_floor(request):
+    readings, statement, values = _check_floor_request(request)
+    if statement is None:
+        return HttpResponse("the check floor needs PostgreSQL", status=501)
+    cursor = _psycopg_cursor()
+    if readings:
+        rows = cursor.execute(*statement, prepare=True, binary=True).fetchall()
+        values["subject_id"] = rows[0][0] if rows else None
+        values["found"] = values["subject_id"] is not None
+    fields, insert = _check_log_insert()
     cursor.execute(insert, [values[f.attname] for f in fields], prepare=True)
-    return JsonResponse({"found": subject_id is not None, "check_id": str(values["check_id"])})
+    return JsonResponse({"found": values["found"], "check_id": str(values["check_id"])})
+
+
+# Columns of the one-statement floor's log row that come from the subject read in the same statement.
+_FROM_READ = {"subject_id": "(SELECT id FROM s LIMIT 1)", "found": "EXISTS (SELECT FROM s)"}
+
+
+def check_floor_one_statement(request):
+    """``check_floor`` in one round trip: the log INSERT as a data-modifying CTE around the subject
+    read, its ``found`` and ``subject`` taken from that read in SQL. What a check could reach at best if
+    every column of its log row were computed in SQL (the answer's summary and measure count are not:
+    the measures come from the catalogue in Python), to weigh that redesign before making it."""
+    readings, statement, values = _check_floor_request(request)
+    if statement is None:
+        return HttpResponse("the check floor needs PostgreSQL", status=501)
+    fields, insert = _check_log_insert()
+    cursor = _psycopg_cursor()
+    if not readings:
+        cursor.execute(insert, [values[f.attname] for f in fields], prepare=True)
+        return JsonResponse({"found": False, "check_id": str(values["check_id"])})
+    read_sql, read_params = statement
+    columns = insert[: insert.index(" VALUES ")].removeprefix("INSERT INTO ")
+    select = ", ".join(_FROM_READ.get(f.attname, "%s") for f in fields)
+    sql = f"WITH s AS ({read_sql}), logged AS (INSERT INTO {columns} SELECT {select}) SELECT * FROM s"  # noqa: S608
+    params = [*read_params, *(values[f.attname] for f in fields if f.attname not in _FROM_READ)]
+    rows = cursor.execute(sql, params, prepare=True, binary=True).fetchall()
+    return JsonResponse({"found": bool(rows), "check_id": str(values["check_id"])})
 
 
 urlpatterns = [
     path("bench/floor", floor, name="bench-floor"),
     path("api/v1/bench/check-floor", check_floor, name="bench-check-floor"),
+    path("api/v1/bench/check-floor-one", check_floor_one_statement, name="bench-check-floor-one"),
 ]

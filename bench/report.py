@@ -22,7 +22,8 @@ def _database_server_line(server: dict) -> str:
         return f"PostgreSQL: the external server at {where}, as it is configured."
     settings, warm = server["settings"], server.get("prewarm") or {}
     return (
-        f"PostgreSQL: the benchmark's own cluster (bench/pgserver.py), shared_buffers {settings['shared_buffers']}, "
+        f"PostgreSQL: the benchmark's own cluster (bench/pgserver.py), reached by {server.get('connection', 'tcp 127.0.0.1')}, "
+        f"shared_buffers {settings['shared_buffers']}, "
         f"max_wal_size {settings['max_wal_size']}, synchronous_commit {settings['synchronous_commit']}, planner "
         f"settings default; before the measurements {warm.get('mb', 0):,} MB of the database "
         f"({warm.get('relations', 0)} relations, smallest first) were read into shared buffers in "

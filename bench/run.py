@@ -16,11 +16,13 @@ import os
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -60,11 +62,17 @@ def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+def url_host(args) -> str:
+    """The server's host as a URL holds it: a Unix-socket directory percent-encoded (libpq and
+    django-environ both read ``%2F…`` as a socket path)."""
+    return quote(args.pg_host, safe="") if args.pg_host.startswith("/") else args.pg_host
+
+
 def bench_env(args) -> dict:
     env = dict(os.environ)
     env.update(
         {
-            "DATABASE_URL": f"postgres://{args.pg_user}@{args.pg_host}:{args.pg_port}/{args.db}",
+            "DATABASE_URL": f"postgres://{args.pg_user}@{url_host(args)}:{args.pg_port}/{args.db}",
             "REDIS_URL": args.redis_url,
             "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
             "FIELD_ENCRYPTION_KEY": "bench-only-field-encryption-key-0123456789",
@@ -123,7 +131,7 @@ def ensure_wrk() -> str:
 def recreate_database(args, env) -> None:
     import psycopg
 
-    admin = f"postgresql://{args.pg_user}@{args.pg_host}:{args.pg_port}/postgres"
+    admin = f"postgresql://{args.pg_user}@{url_host(args)}:{args.pg_port}/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
@@ -154,6 +162,15 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self):
+        # Another server on the port (one left behind by an interrupted run) would answer in its place.
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn: TIME_WAIT is no listener
+            try:
+                probe.bind(("127.0.0.1", self.port))
+            except OSError:
+                raise SystemExit(
+                    f"port {self.port} is in use (a server left running?); stop it or pass --port"
+                ) from None
         cmd = [
             str(Path(PY).parent / "gunicorn"),
             "creditsys.wsgi:application",
@@ -386,7 +403,16 @@ def main() -> None:
         help="own: the benchmark's PostgreSQL cluster in bench/out/pg-<mode>, sized for the data (bench/pgserver.py); "
         "external: the server at --pg-host/--pg-port as it is configured",
     )
-    parser.add_argument("--pg-host", default="127.0.0.1")
+    parser.add_argument(
+        "--pg-host",
+        default="127.0.0.1",
+        help="an external server's host or Unix-socket directory (the own server: see --pg-socket)",
+    )
+    parser.add_argument(
+        "--pg-socket",
+        action="store_true",
+        help="connect to the own server through its Unix socket instead of TCP on 127.0.0.1",
+    )
     parser.add_argument("--pg-port", help="default: 5439 for the own server, 5432 for an external one")
     parser.add_argument("--pg-user", default="postgres")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
@@ -406,8 +432,9 @@ def main() -> None:
     args = parser.parse_args()
     args.pg_port = args.pg_port or ("5439" if args.pg == "own" else "5432")
     if args.pg == "own":
-        args.pg_host = "127.0.0.1"
-        with PostgresServer(OUT / f"pg-{args.mode}", int(args.pg_port), args.mode, log=log) as server:
+        datadir = OUT / f"pg-{args.mode}"
+        args.pg_host = str(datadir) if args.pg_socket else "127.0.0.1"  # the server's socket is in its datadir
+        with PostgresServer(datadir, int(args.pg_port), args.mode, log=log) as server:
             measure(args, server)
     else:
         measure(args, None)
@@ -460,6 +487,7 @@ def measure(args, pg_server) -> None:
     if pg_server is not None:
         report["database_server"] = {
             "kind": "own",
+            "connection": "unix socket" if args.pg_socket else "tcp 127.0.0.1",
             "settings": server_settings(args.mode),
             "prewarm": prewarm(psycopg_url(env), log=log),
         }
@@ -479,6 +507,8 @@ def measure(args, pg_server) -> None:
         ("check API, single code", "check_codes.txt", {"auth": key, "nonce": False}),
         # The check's own floor (bench/floors.py): its key check, subject read and log INSERT, no answer.
         ("check floor: read + log, no answer", "check_floor", {"auth": key, "nonce": False}),
+        # The same in one round trip (the INSERT as a CTE around the read): what that redesign could reach.
+        ("check floor, one statement: read + log, no answer", "check_floor_one", {"auth": key, "nonce": False}),
         ("public search, 1 character", "search_1.txt", {}),
         ("public search, 2 characters", "search_2.txt", {}),
         ("public search, 3+ characters", "search_3.txt", {}),
@@ -508,7 +538,11 @@ def measure(args, pg_server) -> None:
     check_floor_pool.write_text(
         (POOLS / "check_codes.txt").read_text().replace("/api/v1/check/?", "/api/v1/bench/check-floor?")
     )
-    pool_paths = {None: floor_pool, "check_floor": check_floor_pool}
+    check_floor_one_pool = OUT / "check_floor_one.txt"
+    check_floor_one_pool.write_text(
+        (POOLS / "check_codes.txt").read_text().replace("/api/v1/check/?", "/api/v1/bench/check-floor-one?")
+    )
+    pool_paths = {None: floor_pool, "check_floor": check_floor_pool, "check_floor_one": check_floor_one_pool}
     skip = set(filter(None, args.skip.split(",")))
     scenarios = [] if "http" in skip else scenarios
     slow = [] if "slow" in skip else slow

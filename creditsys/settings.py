@@ -5,6 +5,7 @@ filesystem transport under ``var/``. Production and CI set ``DATABASE_URL`` and 
 """
 
 import sys
+import urllib.parse
 from pathlib import Path
 
 import environ
@@ -116,6 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
 else:
+    # A Unix-socket directory written as libpq writes it (postgres://user@%2Fvar%2Frun%2Fpostgresql/db):
+    # django-environ keeps it encoded. A server on the same machine is cheaper to reach that way.
+    DATABASES["default"]["HOST"] = urllib.parse.unquote(DATABASES["default"]["HOST"] or "")
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     # A persistent connection is checked before its first query in each request, so a database
     # restart costs no failed request; on PostgreSQL the check polls the socket (no round trip).

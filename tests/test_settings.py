@@ -44,3 +44,17 @@ def test_a_serving_process_still_needs_its_keys(tmp_path):
     )
     assert proc.returncode != 0
     assert "Set the SECRET_KEY environment variable" in proc.stderr
+
+
+def test_a_unix_socket_database_url_gives_the_socket_directory(tmp_path):
+    """libpq's form for a socket directory (``%2F…`` in the host) reaches psycopg decoded;
+    django-environ leaves it encoded, which psycopg would look up as a host name."""
+    env = _bare_env(tmp_path)
+    env.update(DEBUG="1", DATABASE_URL="postgres://postgres@%2Fvar%2Frun%2Fpostgresql:5433/creditsys")
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'creditsys.settings'; django.setup();"
+        "from django.conf import settings; d = settings.DATABASES['default']; print(d['HOST'], d['PORT'], d['NAME'])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["/var/run/postgresql", "5433", "creditsys"]
