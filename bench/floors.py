@@ -29,7 +29,7 @@ def floor(request):
 
 
 def _check_floor_request(request):
-    """What both check floors read from the request before touching the database."""
+    """The check floor's key check, its subject statement and the log row it writes, before any I/O."""
     client = authenticate_key(request.headers.get("Authorization", "").removeprefix("Bearer "))
     code = request.GET.get("code", "").strip()
     readings = classify_code(code)
@@ -76,34 +76,7 @@ def check_floor(request):
     return JsonResponse({"found": values["found"], "check_id": str(values["check_id"])})
 
 
-# Columns of the one-statement floor's log row that come from the subject read in the same statement.
-_FROM_READ = {"subject_id": "(SELECT id FROM s LIMIT 1)", "found": "EXISTS (SELECT FROM s)"}
-
-
-def check_floor_one_statement(request):
-    """``check_floor`` in one round trip: the log INSERT as a data-modifying CTE around the subject
-    read, its ``found`` and ``subject`` taken from that read in SQL. What a check could reach at best if
-    every column of its log row were computed in SQL (the answer's summary and measure count are not:
-    the measures come from the catalogue in Python), to weigh that redesign before making it."""
-    readings, statement, values = _check_floor_request(request)
-    if statement is None:
-        return HttpResponse("the check floor needs PostgreSQL", status=501)
-    fields, insert = _check_log_insert()
-    cursor = _psycopg_cursor()
-    if not readings:
-        cursor.execute(insert, [values[f.attname] for f in fields], prepare=True)
-        return JsonResponse({"found": False, "check_id": str(values["check_id"])})
-    read_sql, read_params = statement
-    columns = insert[: insert.index(" VALUES ")].removeprefix("INSERT INTO ")
-    select = ", ".join(_FROM_READ.get(f.attname, "%s") for f in fields)
-    sql = f"WITH s AS ({read_sql}), logged AS (INSERT INTO {columns} SELECT {select}) SELECT * FROM s"  # noqa: S608
-    params = [*read_params, *(values[f.attname] for f in fields if f.attname not in _FROM_READ)]
-    rows = cursor.execute(sql, params, prepare=True, binary=True).fetchall()
-    return JsonResponse({"found": bool(rows), "check_id": str(values["check_id"])})
-
-
 urlpatterns = [
     path("bench/floor", floor, name="bench-floor"),
     path("api/v1/bench/check-floor", check_floor, name="bench-check-floor"),
-    path("api/v1/bench/check-floor-one", check_floor_one_statement, name="bench-check-floor-one"),
 ]

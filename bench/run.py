@@ -507,8 +507,6 @@ def measure(args, pg_server) -> None:
         ("check API, single code", "check_codes.txt", {"auth": key, "nonce": False}),
         # The check's own floor (bench/floors.py): its key check, subject read and log INSERT, no answer.
         ("check floor: read + log, no answer", "check_floor", {"auth": key, "nonce": False}),
-        # The same in one round trip (the INSERT as a CTE around the read): what that redesign could reach.
-        ("check floor, one statement: read + log, no answer", "check_floor_one", {"auth": key, "nonce": False}),
         ("public search, 1 character", "search_1.txt", {}),
         ("public search, 2 characters", "search_2.txt", {}),
         ("public search, 3+ characters", "search_3.txt", {}),
@@ -538,11 +536,7 @@ def measure(args, pg_server) -> None:
     check_floor_pool.write_text(
         (POOLS / "check_codes.txt").read_text().replace("/api/v1/check/?", "/api/v1/bench/check-floor?")
     )
-    check_floor_one_pool = OUT / "check_floor_one.txt"
-    check_floor_one_pool.write_text(
-        (POOLS / "check_codes.txt").read_text().replace("/api/v1/check/?", "/api/v1/bench/check-floor-one?")
-    )
-    pool_paths = {None: floor_pool, "check_floor": check_floor_pool, "check_floor_one": check_floor_one_pool}
+    pool_paths = {None: floor_pool, "check_floor": check_floor_pool}
     skip = set(filter(None, args.skip.split(",")))
     scenarios = [] if "http" in skip else scenarios
     slow = [] if "slow" in skip else slow

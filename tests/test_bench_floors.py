@@ -32,21 +32,3 @@ def test_check_floor_reads_the_subject_and_writes_the_log_row(postgres, listed, 
     request = RequestFactory().get("/api/v1/bench/check-floor", {"code": "91110000MA0000000X"}, HTTP_AUTHORIZATION=key)
     answer = json.loads(floors.check_floor(request).content)
     assert answer["found"] is False and CheckLog.objects.get(check_id=answer["check_id"]).subject_id is None
-
-
-def test_one_statement_check_floor_writes_the_same_log_row(postgres, listed, dept_a, make_api_client):
-    _api, client = make_api_client(department=dept_a)
-    key = _api._credentials["HTTP_AUTHORIZATION"]
-    subject = listed[0][0]
-    for code, found, subject_id in (
-        (subject.uscc, True, subject.pk),
-        ("91110000MA0000000X", False, None),
-        ("x", False, None),
-    ):
-        request = RequestFactory().get(
-            "/api/v1/bench/check-floor-one", {"code": code, "matter": "行政许可"}, HTTP_AUTHORIZATION=key
-        )
-        r = floors.check_floor_one_statement(request)
-        assert r.status_code == 200 and json.loads(r.content)["found"] is found
-        log = CheckLog.objects.get(check_id=json.loads(r.content)["check_id"])
-        assert (log.subject_id, log.found, log.api_client_id, log.matter) == (subject_id, found, client.pk, "行政许可")
