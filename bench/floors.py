@@ -29,7 +29,7 @@ def floor(request):
 
 
 def _check_floor_request(request):
-    """The check floor's key check, its subject statement and the log row it writes, before any I/O."""
+    """The check floor's key check, its subject statement and the log row it writes, before the statements run."""
     client = authenticate_key(request.headers.get("Authorization", "").removeprefix("Bearer "))
     code = request.GET.get("code", "").strip()
     readings = classify_code(code)
