@@ -28,8 +28,7 @@ def floor(request):
     return JsonResponse({"ok": True})
 
 
-def _check_floor_request(request):
-    """The check floor's key check, its subject statement and the log row it writes, before the statements run."""
+def check_floor(request):
     client = authenticate_key(request.headers.get("Authorization", "").removeprefix("Bearer "))
     code = request.GET.get("code", "").strip()
     readings = classify_code(code)
@@ -38,42 +37,33 @@ def _check_floor_request(request):
         hmacs=[lookup_hmac(value) for kind, value in readings if kind != "uscc"],
         since=clean_period_start(timezone.localdate()),
     )
+    if statement is None:
+        return HttpResponse("the check floor needs PostgreSQL", status=501)
+    connection.ensure_connection()
+    cursor = psycopg.Cursor(connection.connection)  # server-side binding, as the check's statements
+    subject_id = None
+    if readings:
+        rows = cursor.execute(*statement, prepare=True, binary=True).fetchall()
+        subject_id = rows[0][0] if rows else None
+    fields, insert = _check_log_insert()
     values = {
         "check_id": uuid.uuid4(),
         "checked_at": timezone.now(),
         "matter": request.GET.get("matter", "")[:200],
         "code": mask_code(code),
-        "found": False,
+        "found": subject_id is not None,
         "entry_count": 0,
         "measure_count": 0,
         "summary": "",
-        "subject_id": None,
+        "subject_id": subject_id,
         "channel": "api",
         "user_id": None,
         "api_client_id": client.pk,
         "department_id": client.department_id,
         "region_id": client.region_id,
     }
-    return readings, statement, values
-
-
-def _psycopg_cursor():
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)  # server-side binding, as the check's statements
-
-
-def check_floor(request):
-    readings, statement, values = _check_floor_request(request)
-    if statement is None:
-        return HttpResponse("the check floor needs PostgreSQL", status=501)
-    cursor = _psycopg_cursor()
-    if readings:
-        rows = cursor.execute(*statement, prepare=True, binary=True).fetchall()
-        values["subject_id"] = rows[0][0] if rows else None
-        values["found"] = values["subject_id"] is not None
-    fields, insert = _check_log_insert()
     cursor.execute(insert, [values[f.attname] for f in fields], prepare=True)
-    return JsonResponse({"found": values["found"], "check_id": str(values["check_id"])})
+    return JsonResponse({"found": subject_id is not None, "check_id": str(values["check_id"])})
 
 
 urlpatterns = [

@@ -63,8 +63,8 @@ def log(msg: str) -> None:
 
 
 def url_host(args) -> str:
-    """The server's host as a URL holds it: a Unix-socket directory percent-encoded (libpq and
-    django-environ both read ``%2F…`` as a socket path)."""
+    """The server's host as a URL holds it: a Unix-socket directory percent-encoded (``%2F…``, which
+    libpq reads as a socket path and the settings decode for Django)."""
     return quote(args.pg_host, safe="") if args.pg_host.startswith("/") else args.pg_host
 
 

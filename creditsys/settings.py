@@ -118,7 +118,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     # A Unix-socket directory written as libpq writes it (postgres://user@%2Fvar%2Frun%2Fpostgresql/db):
-    # django-environ keeps it encoded. A server on the same machine is cheaper to reach that way.
+    # django-environ keeps it encoded, and psycopg would look it up as a host name.
     DATABASES["default"]["HOST"] = urllib.parse.unquote(DATABASES["default"]["HOST"] or "")
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     # A persistent connection is checked before its first query in each request, so a database
