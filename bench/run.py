@@ -431,6 +431,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.pg_port = args.pg_port or ("5439" if args.pg == "own" else "5432")
+    if args.pg_socket and args.pg != "own":
+        parser.error("--pg-socket is for the own server; give an external server's socket directory as --pg-host")
     if args.pg == "own":
         datadir = OUT / f"pg-{args.mode}"
         args.pg_host = str(datadir) if args.pg_socket else "127.0.0.1"  # the server's socket is in its datadir
