@@ -232,7 +232,9 @@ def _import_job(rows: int, tag: str):
 
 
 def run_import(rows: int) -> None:
+    from creditsys.parallel import parallel_writes_possible
     from registry.services import import_job_run
+    from registry.services.imports import WRITER_THREADS
 
     # A worker that has run a job before: modules imported, memos loaded (a fresh process spends
     # a few hundred milliseconds on that, once). The warm-up job's rows are not measured.
@@ -253,6 +255,7 @@ def run_import(rows: int) -> None:
             "rejected": job.rejected_count,
             "seconds": elapsed,
             "rows_per_s": rows / elapsed,
+            "writer_threads": WRITER_THREADS if parallel_writes_possible() else 0,
             "file_bytes": path.stat().st_size,
             "rss_before_mb": before / 1024,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

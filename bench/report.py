@@ -180,6 +180,9 @@ def write_report(report: dict, out: Path) -> None:
             f"{s['p50_ms']:.2f} | {s['p95_ms']:.2f} | {s['p99_ms']:.2f} | {ratio:.1f} | {h['rps'] / s['rps']:.2f} |"
         )
     lines += ["", "## Penalty import (national template CSV, in-process, one job each)", ""]
+    writers = {i.get("writer_threads") for i in report.get("import", [])} - {None}
+    if writers:
+        lines += [f"Chunks written at once (writer threads): {', '.join(map(str, sorted(writers)))}.", ""]
     lines += [
         "| rows | file | seconds | rows/s | created | rejected | RSS before | peak RSS |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",

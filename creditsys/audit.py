@@ -104,11 +104,20 @@ def _event(
     )
 
 
-def _chain_tip() -> str:
-    """Take the chain's lock (held to the end of the transaction) and return the last hash."""
+def lock_chain() -> None:
+    """Take the chain's lock, held to the end of the transaction (taking it again is free).
+
+    Appends take it anyway; a writer takes it earlier when it must not hold other locks while
+    waiting for it (the import's chunks create subjects only while holding it).
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+
+
+def _chain_tip() -> str:
+    """Take the chain's lock (held to the end of the transaction) and return the last hash."""
+    lock_chain()
     return AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
 
 

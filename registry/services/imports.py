@@ -4,6 +4,8 @@ Files are read in streaming mode (openpyxl ``read_only``; ``csv`` line by line) 
 grow with the file. Rows are upserted a chunk at a time by ``record_upsert_many``, which judges each
 row exactly as the ``record_upsert`` of the forms and the API (the same functions) but writes the
 chunk with a constant number of queries: a valid row is saved whole, a rejected row not at all.
+On PostgreSQL two chunks are written at once, each by its own thread and connection
+(``creditsys.parallel``): one chunk's Python runs while the other waits for the database.
 Progress and counts live on the ``ImportJob`` row; a re-run of the same job (worker killed) gives the
 same records because every row is an idempotent upsert.
 """
@@ -13,18 +15,22 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import tempfile
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future
 from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import transaction
-from django.db.models import Q
+from django.db import OperationalError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from creditsys import audit, context
+from creditsys.parallel import Writers, parallel_writes_possible
 
 from ..models import ImportJob, User
 from ..record_fields import COLUMNS, TEMPLATE_NOTES, header_map, labels
@@ -32,12 +38,19 @@ from ..scoping import Scope, scope_for_user
 from ..validators import normalize_code
 from .records import CREATED, UNCHANGED, UPDATED, record_upsert_many
 
+logger = logging.getLogger(__name__)
+
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
 # Rows per transaction; progress is stored after each chunk. 500 rather than 200: the per-chunk costs
 # (commit, audit-chain lock, subject and record lookups) weigh less, memory stays flat (~10 MB more).
 CHUNK_ROWS = 500
 KEEP_ERRORS = 200
+# Chunks written at the same time, each in its own thread and transaction (``creditsys.parallel``):
+# while one waits for PostgreSQL, the other's Python runs.
+WRITER_THREADS = 2
+DEADLOCK_RETRIES = 3
+DEADLOCK_DETECTED = "40P01"
 
 
 # --- templates --------------------------------------------------------------------------------
@@ -243,63 +256,100 @@ def import_job_run(*, job_id: int) -> ImportJob:
     kept_errors: list[dict] = []
     seen: dict[tuple[str, str], int] = {}
     report = tempfile.TemporaryFile(mode="w+", encoding="utf-8-sig", newline="")
-    writer = csv.writer(report)
-    writer.writerow(["行号", "错误原因", *[label for _n, label, _r in COLUMNS[job.kind]]])
+    report_rows = csv.writer(report)
+    report_rows.writerow(["行号", "错误原因", *[label for _n, label, _r in COLUMNS[job.kind]]])
     order = [name for name, _l, _r in COLUMNS[job.kind]]
     processed = 0
     actor = f"import:{user.username}" if user else "import"
     departments: dict = {}  # by USCC, for the whole job
     reason = f"批量导入：{job.original_name}"
+
+    def write(batch: list[tuple[int, dict]], duplicates: list, size: int) -> tuple[dict, list]:
+        for attempt in range(1, DEADLOCK_RETRIES + 1):
+            try:
+                return write_once(batch, list(duplicates), size)
+            except OperationalError as exc:
+                # The chunk and another writer (a clerk registering the same new subject, say) each
+                # waited for a lock the other held: PostgreSQL rolled the chunk back whole, and its
+                # rows are written again now that the other has gone on. (Two chunks of one import
+                # cannot deadlock: they create subjects only under the audit chain's lock.)
+                if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED or attempt == DEADLOCK_RETRIES:
+                    raise
+                logger.info("import %s: chunk retried after a deadlock", job.pk)
+        raise AssertionError("unreachable")
+
+    def write_once(batch: list[tuple[int, dict]], rejected: list, size: int) -> tuple[dict, list]:
+        # One transaction per chunk, written in bulk (``record_upsert_many``): a rejected row writes
+        # nothing. The job's counts grow in the same transaction, so they match what is committed.
+        with transaction.atomic():
+            results = record_upsert_many(
+                scope=scope, kind=job.kind, rows=[data for _n, data in batch], reason=reason, departments=departments
+            )
+            chunk_counts = dict.fromkeys(counts, 0)
+            for (number, data), result in zip(batch, results, strict=True):
+                if isinstance(result, ValidationError):
+                    rejected.append((number, data, result))
+                else:
+                    chunk_counts[result.outcome] += 1
+            chunk_counts["rejected"] = len(rejected)
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed_rows=F("processed_rows") + size,
+                created_count=F("created_count") + chunk_counts[CREATED],
+                updated_count=F("updated_count") + chunk_counts[UPDATED],
+                unchanged_count=F("unchanged_count") + chunk_counts[UNCHANGED],
+                rejected_count=F("rejected_count") + chunk_counts["rejected"],
+            )
+        return chunk_counts, rejected
+
+    def settle(size: int, written: Future) -> None:
+        # Rejected rows are reported only once their chunk has committed, chunk by chunk in file
+        # order, so a chunk that fails unexpectedly leaves the report and counts of the earlier ones.
+        nonlocal processed
+        chunk_counts, rejected = written.result()
+        processed += size
+        for name, value in chunk_counts.items():
+            counts[name] += value
+        for number, data, exc in sorted(rejected, key=lambda item: item[0]):
+            reason_text = _reason(job.kind, exc)
+            report_rows.writerow([number, reason_text, *["" if data.get(n) is None else data.get(n) for n in order]])
+            if len(kept_errors) < KEEP_ERRORS:
+                kept_errors.append({"row": number, "document_number": _file_key(data)[1], "reason": reason_text})
+
+    in_flight: deque[tuple[int, Future]] = deque()
     try:
-        with context.acting(actor=actor, actor_id=user.pk if user else None, channel="task"):
-            rows = _rows_from_sheet(_open_rows(path), job.kind)
-            # One transaction per chunk, written in bulk (``record_upsert_many``): a rejected row
-            # writes nothing, and rejected rows are reported only once their chunk has committed,
-            # so a chunk that fails unexpectedly leaves the report and counts of the earlier ones.
-            for chunk in _chunks(rows, CHUNK_ROWS):
-                chunk_counts = dict.fromkeys(counts, 0)
-                rejected: list[tuple[int, dict, ValidationError]] = []
-                batch: list[tuple[int, dict]] = []
-                for number, data, _raw in chunk:
-                    key = _file_key(data)
-                    if key[1] and key in seen:
-                        exc = ValidationError({"document_number": [f"与文件第{seen[key]}行的文书号重复。"]})
-                        rejected.append((number, data, exc))
+        with (
+            context.acting(actor=actor, actor_id=user.pk if user else None, channel="task"),
+            Writers(WRITER_THREADS if parallel_writes_possible() else 0) as writers,
+        ):
+            try:
+                for chunk in _chunks(_rows_from_sheet(_open_rows(path), job.kind), CHUNK_ROWS):
+                    rejected: list[tuple[int, dict, ValidationError]] = []
+                    batch: list[tuple[int, dict]] = []
+                    for number, data, _raw in chunk:
+                        key = _file_key(data)
+                        if key[1] and key in seen:
+                            exc = ValidationError({"document_number": [f"与文件第{seen[key]}行的文书号重复。"]})
+                            rejected.append((number, data, exc))
+                            continue
+                        if key[1]:
+                            seen[key] = number
+                        batch.append((number, data))
+                    # A repeated 文书号 is rejected above, so chunks written at the same time never
+                    # touch the same record; a new subject in both is created by whichever holds the
+                    # audit chain's lock first and found by the other (``record_upsert_many``).
+                    in_flight.append((len(chunk), writers.submit(write, batch, rejected, len(chunk))))
+                    if len(in_flight) > writers.count:
+                        settle(*in_flight.popleft())
+                while in_flight:
+                    settle(*in_flight.popleft())
+            finally:
+                # On a failure: account for the chunks still in flight that did commit, so that the
+                # counts and the report say what was written; the first failure is what the job shows.
+                while in_flight:
+                    try:
+                        settle(*in_flight.popleft())
+                    except Exception:  # noqa: BLE001, S112 — a later chunk's failure, after the first one
                         continue
-                    if key[1]:
-                        seen[key] = number
-                    batch.append((number, data))
-                with transaction.atomic():
-                    results = record_upsert_many(
-                        scope=scope,
-                        kind=job.kind,
-                        rows=[data for _number, data in batch],
-                        reason=reason,
-                        departments=departments,
-                    )
-                    for (number, data), result in zip(batch, results, strict=True):
-                        if isinstance(result, ValidationError):
-                            rejected.append((number, data, result))
-                        else:
-                            chunk_counts[result.outcome] += 1
-                    chunk_counts["rejected"] = len(rejected)
-                    ImportJob.objects.filter(pk=job.pk).update(
-                        processed_rows=processed + len(chunk),
-                        created_count=counts[CREATED] + chunk_counts[CREATED],
-                        updated_count=counts[UPDATED] + chunk_counts[UPDATED],
-                        unchanged_count=counts[UNCHANGED] + chunk_counts[UNCHANGED],
-                        rejected_count=counts["rejected"] + chunk_counts["rejected"],
-                    )
-                processed += len(chunk)
-                for name, value in chunk_counts.items():
-                    counts[name] += value
-                for number, data, exc in sorted(rejected, key=lambda item: item[0]):
-                    reason_text = _reason(job.kind, exc)
-                    writer.writerow([number, reason_text, *["" if data.get(n) is None else data.get(n) for n in order]])
-                    if len(kept_errors) < KEEP_ERRORS:
-                        kept_errors.append(
-                            {"row": number, "document_number": _file_key(data)[1], "reason": reason_text}
-                        )
     except ValidationError as exc:
         job.status, job.message = ImportJob.Status.FAILED, _reason(job.kind, exc)
     except Exception as exc:  # noqa: BLE001 — a broken file must end the job visibly, never hang it

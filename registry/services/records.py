@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -740,6 +740,15 @@ def _write_batch(scope: Scope, model, batch: dict[int, _Prepared], *, reason, to
             continue
         todo[i] = row, record
     subjects = _find_subjects(row.cleaned for row, _record in todo.values())
+    missing = [row.cleaned for row, _record in todo.values() if _subject_key(row.cleaned) not in subjects]
+    if missing and connection.vendor == "postgresql":
+        # New subjects are created only while holding the audit chain's lock (their audit entries
+        # need it anyway), and looked up again once it is held: a writer working at the same time
+        # (the import's other chunk, another import) may just have committed them. Otherwise two
+        # writers creating the same subjects wait for each other's unique keys and for the lock
+        # (a deadlock), or the later one's rows are rejected on the subject's unique key (tested).
+        audit.lock_chain()
+        subjects.update(_find_subjects(missing))
     created, changed = {}, {}
     for i, (row, record) in todo.items():
         key = _subject_key(row.cleaned)

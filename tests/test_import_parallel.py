@@ -1,0 +1,235 @@
+"""The import's chunks written by two threads at once (``creditsys.parallel``, PostgreSQL only).
+
+Real commits here (``transaction=True``): each writer thread has its own connection, which cannot see
+a test's uncommitted rows. Inside a transaction the import runs its chunks inline (the other tests).
+"""
+
+import threading
+import time
+from datetime import date
+from unittest import mock
+
+import psycopg.errors
+import pytest
+from django.db import OperationalError, connection, transaction
+
+from creditsys import audit, context
+from creditsys.models import AuditEvent
+from creditsys.parallel import Writers, parallel_writes_possible
+from registry import services
+from registry.demo import make_uscc
+from registry.models import ImportJob, PenaltyRecord, Subject
+from registry.services import imports as import_service
+from registry.services import records as record_service
+
+from .conftest import GLOBAL_SCOPE
+from .test_import_bulk import _job, _report
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TODAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _postgres(postgres, monkeypatch):
+    monkeypatch.setattr(import_service, "WRITER_THREADS", 2)
+
+
+def _connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def _settled_connections(expected: int) -> int:
+    # A closed connection's backend leaves pg_stat_activity a moment after the client hung up.
+    for _ in range(100):
+        if (found := _connections()) <= expected:
+            return found
+        time.sleep(0.02)
+    return found
+
+
+def _writer_threads(monkeypatch) -> list[str]:
+    """The names of the threads that ran each chunk's ``record_upsert_many``."""
+    names = []
+    real = import_service.record_upsert_many
+
+    def recording(**kwargs):
+        names.append(threading.current_thread().name)
+        return real(**kwargs)
+
+    monkeypatch.setattr(import_service, "record_upsert_many", recording)
+    return names
+
+
+def _new_firm(i):
+    return {"subject_name": f"林芝并行新设{i}号有限公司", "uscc": make_uscc("9", "1", "540400", 7700 + i)}
+
+
+def test_chunks_written_at_once_give_the_job_one_writer_would(clerk_a, penalty_input, monkeypatch):
+    monkeypatch.setattr(import_service, "CHUNK_ROWS", 3)
+    for number in ("W-U", "W-C"):
+        services.record_upsert(scope=GLOBAL_SCOPE, kind="penalty", data=penalty_input(document_number=number))
+    rows = [penalty_input(document_number=f"W-{i}") for i in range(10)]
+    rows[1] = penalty_input(document_number="W-1", uscc="123")  # rejected by cleaning (file row 3)
+    rows[4] = penalty_input(document_number="W-U")  # unchanged
+    rows[5] = penalty_input(document_number="W-C", fine_amount="0.9")  # corrected
+    rows[7] = penalty_input(document_number="W-2")  # the 文书号 of file row 4 again (file row 9)
+    for i in (2, 3, 8, 9):  # two new subjects, each in chunks written at the same time
+        rows[i] = penalty_input(document_number=f"W-{i}", **_new_firm(i % 2))
+    threads = _writer_threads(monkeypatch)
+    before = _connections()
+
+    job = services.import_job_run(job_id=_job(clerk_a, rows).pk)
+
+    assert job.status == ImportJob.Status.DONE, job.message
+    counts = (job.created_count, job.updated_count, job.unchanged_count, job.rejected_count, job.processed_rows)
+    assert counts == (6, 1, 1, 2, 10)
+    stored = ImportJob.objects.get(pk=job.pk)
+    assert (
+        stored.created_count,
+        stored.updated_count,
+        stored.unchanged_count,
+        stored.rejected_count,
+        stored.processed_rows,
+    ) == counts
+    assert [line[0] for line in _report(job)[1:]] == ["3", "9"]  # in file order, each once
+    assert [e["row"] for e in job.errors] == [3, 9]
+    assert len(threads) == 4 and set(threads) == {"writer-0", "writer-1"}
+    assert Subject.objects.filter(name__startswith="林芝并行新设").count() == 2
+    for i in (2, 3, 8, 9):
+        record = PenaltyRecord.objects.select_related("subject").get(document_number=f"W-{i}")
+        assert record.subject.name == _new_firm(i % 2)["subject_name"]
+    assert PenaltyRecord.objects.get(document_number="W-C").version == 2
+    ok, checked, message = audit.verify_chain()
+    assert ok and checked == AuditEvent.objects.count(), message
+    actors = set(AuditEvent.objects.filter(object_type="registry.penaltyrecord").values_list("actor", "channel"))
+    assert ("import:clerk_a", "task") in actors  # the writer threads act for the importing user
+    assert _settled_connections(before) == before  # the writer threads' connections are closed
+
+
+def test_new_subjects_two_chunks_both_create_need_no_retry(clerk_a, penalty_input, monkeypatch):
+    """Both chunks look for the same two new subjects before either has created them, and would
+    create them in opposite order: without the audit chain's lock taken first, each would insert
+    one and wait for the other's — a deadlock PostgreSQL breaks after a second."""
+    monkeypatch.setattr(import_service, "CHUNK_ROWS", 2)
+    x, y = _new_firm(1), _new_firm(2)
+    rows = [
+        penalty_input(document_number="D-1", **x),
+        penalty_input(document_number="D-2", **y),
+        penalty_input(document_number="D-3", **y),
+        penalty_input(document_number="D-4", **x),
+    ]
+    both_looked = threading.Barrier(2, timeout=10)
+    real_find = record_service._find_subjects
+    first_look = threading.local()
+
+    def find_together(cleaned_rows):
+        found = real_find(cleaned_rows)
+        if not getattr(first_look, "done", False):
+            first_look.done = True
+            both_looked.wait()  # each chunk has looked and found neither subject
+        return found
+
+    monkeypatch.setattr(record_service, "_find_subjects", find_together)
+    row_by_row = mock.Mock(wraps=record_service.record_upsert)
+    monkeypatch.setattr(record_service, "record_upsert", row_by_row)
+    deadlock = mock.Mock(wraps=import_service.logger.info)
+    monkeypatch.setattr(import_service.logger, "info", deadlock)
+
+    job = services.import_job_run(job_id=_job(clerk_a, rows).pk)
+
+    assert job.status == ImportJob.Status.DONE, job.message
+    assert (job.created_count, job.rejected_count) == (4, 0)
+    assert Subject.objects.filter(name__in=[x["subject_name"], y["subject_name"]]).count() == 2
+    assert not row_by_row.called and not deadlock.called  # found after the lock: no fallback, no retry
+    assert audit.verify_chain()[0]
+
+
+def test_chunk_rolled_back_by_a_deadlock_is_written_again(clerk_a, penalty_input, monkeypatch):
+    monkeypatch.setattr(import_service, "CHUNK_ROWS", 2)
+    rows = [penalty_input(document_number=f"R-{i}") for i in range(5)]
+    real = import_service.record_upsert_many
+    calls = []
+
+    def deadlocked_once(**kwargs):
+        calls.append(kwargs["rows"][0]["document_number"])
+        results = real(**kwargs)
+        if calls.count("R-0") == 1 and kwargs["rows"][0]["document_number"] == "R-0":
+            raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
+        return results
+
+    monkeypatch.setattr(import_service, "record_upsert_many", deadlocked_once)
+    job = services.import_job_run(job_id=_job(clerk_a, rows).pk)
+
+    assert job.status == ImportJob.Status.DONE, job.message
+    assert (job.created_count, job.processed_rows) == (5, 5)
+    assert sorted(calls) == ["R-0", "R-0", "R-2", "R-4"]  # the rolled-back chunk, once more
+    assert PenaltyRecord.objects.filter(document_number__startswith="R-").count() == 5
+    assert ImportJob.objects.get(pk=job.pk).created_count == 5
+    assert audit.verify_chain()[0]
+
+
+def test_failed_chunk_leaves_the_counts_of_what_committed(clerk_a, penalty_input, monkeypatch):
+    monkeypatch.setattr(import_service, "CHUNK_ROWS", 2)
+    rows = [penalty_input(document_number=f"K-{i}") for i in range(8)]
+    rows[6] = penalty_input(document_number="K-6", uscc="bad")
+    real = import_service.record_upsert_many
+
+    def second_chunk_breaks(**kwargs):
+        results = real(**kwargs)
+        if kwargs["rows"][0]["document_number"] == "K-2":
+            raise RuntimeError("database went away")
+        return results
+
+    monkeypatch.setattr(import_service, "record_upsert_many", second_chunk_breaks)
+    job = services.import_job_run(job_id=_job(clerk_a, rows).pk)
+
+    assert job.status == ImportJob.Status.FAILED and "RuntimeError" in job.message
+    written = set(
+        PenaltyRecord.objects.filter(document_number__startswith="K-").values_list("document_number", flat=True)
+    )
+    assert {"K-0", "K-1"} <= written and not {"K-2", "K-3"} & written  # before it: kept; it: rolled back
+    stored = ImportJob.objects.get(pk=job.pk)
+    # Chunks already in flight when the second failed may have committed: the counts say what did.
+    assert job.created_count == stored.created_count == len(written)
+    assert job.processed_rows == stored.processed_rows == len(written) + job.rejected_count
+    assert [line[0] for line in _report(job)[1:]] == (["8"] if "K-7" in written else [])
+    assert audit.verify_chain()[0]
+
+
+def test_writers_keep_order_errors_and_the_acting_user():
+    def work(i):
+        if i == 3:
+            raise ValueError("three")
+        time.sleep(0.01 * (5 - i))  # later calls finish first
+        return i, context.current().actor, threading.current_thread().name
+
+    with context.acting(actor="import:clerk", channel="task"), Writers(2) as writers:
+        futures = [writers.submit(work, i) for i in range(5)]
+        results = [f.exception() or f.result() for f in futures]
+    assert [r[0] for r in results if not isinstance(r, Exception)] == [0, 1, 2, 4]
+    assert str(results[3]) == "three"
+    assert {r[1] for r in results if not isinstance(r, Exception)} == {"import:clerk"}
+    assert {r[2] for r in results if not isinstance(r, Exception)} <= {"writer-0", "writer-1"}
+
+    with Writers(0) as inline:  # no threads: run at once, here
+        assert inline.submit(threading.current_thread).result() is threading.current_thread()
+
+
+def test_no_writer_threads_inside_a_transaction():
+    assert parallel_writes_possible()
+    with transaction.atomic():
+        assert not parallel_writes_possible()  # the threads could not see what this transaction wrote
