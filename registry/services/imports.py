@@ -231,7 +231,6 @@ def _file_key(data: dict) -> tuple[str, str]:
 def import_job_run(*, job_id: int) -> ImportJob:
     """Run (or re-run) an import job. Safe to call twice: rows are idempotent upserts."""
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    path = Path(job.file.path)
     # Claim the job: a queued one, or a running one whose worker died (no progress for too long).
     # A second delivery of the same task finds it claimed and returns.
     claimable = Q(status=ImportJob.Status.QUEUED) | Q(
@@ -240,7 +239,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
     claimed = ImportJob.objects.filter(claimable, pk=job.pk).update(
         status=ImportJob.Status.RUNNING,
         started_at=timezone.now(),
-        total_rows=_count_rows(path),
+        total_rows=_count_rows(Path(job.file.path)),
         processed_rows=0,
         created_count=0,
         updated_count=0,
@@ -250,24 +249,89 @@ def import_job_run(*, job_id: int) -> ImportJob:
     job.refresh_from_db()
     if not claimed:
         return job
-    user = job.created_by
-    scope: Scope = scope_for_user(user) if user else Scope("import", job.department, (), False)
-    counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0, "rejected": 0}
-    kept_errors: list[dict] = []
-    seen: dict[tuple[str, str], int] = {}
-    report = tempfile.TemporaryFile(mode="w+", encoding="utf-8-sig", newline="")
-    report_rows = csv.writer(report)
-    report_rows.writerow(["行号", "错误原因", *[label for _n, label, _r in COLUMNS[job.kind]]])
-    order = [name for name, _l, _r in COLUMNS[job.kind]]
-    processed = 0
-    actor = f"import:{user.username}" if user else "import"
-    departments: dict = {}  # by USCC, for the whole job
-    reason = f"批量导入：{job.original_name}"
+    return _JobRun(job).run()
 
-    def write(batch: list[tuple[int, dict]], duplicates: list, size: int) -> tuple[dict, list]:
+
+class _JobRun:
+    """One run of a claimed job: its chunks, counts, error report and the rows seen so far."""
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        user = job.created_by
+        self.user = user
+        self.scope: Scope = scope_for_user(user) if user else Scope("import", job.department, (), False)
+        self.reason = f"批量导入：{job.original_name}"
+        self.counts = {CREATED: 0, UPDATED: 0, UNCHANGED: 0, "rejected": 0}
+        self.processed = 0
+        self.kept_errors: list[dict] = []
+        self.seen: dict[tuple[str, str], int] = {}  # (department, 文书号) → the file row that had it
+        # Departments by USCC for the whole job, shared by the writer threads (a dict's single
+        # operations are atomic in CPython; at worst two chunks look up the same department).
+        self.departments: dict = {}
+        self.order = [name for name, _l, _r in COLUMNS[job.kind]]
+        self.report = tempfile.TemporaryFile(mode="w+", encoding="utf-8-sig", newline="")
+        self.report_rows = csv.writer(self.report)
+        self.report_rows.writerow(["行号", "错误原因", *[label for _n, label, _r in COLUMNS[job.kind]]])
+
+    def run(self) -> ImportJob:
+        job, user = self.job, self.user
+        actor = f"import:{user.username}" if user else "import"
+        in_flight: deque[tuple[int, Future]] = deque()
+        try:
+            with (
+                context.acting(actor=actor, actor_id=user.pk if user else None, channel="task"),
+                Writers(WRITER_THREADS if parallel_writes_possible() else 0) as writers,
+            ):
+                try:
+                    for chunk in _chunks(_rows_from_sheet(_open_rows(Path(job.file.path)), job.kind), CHUNK_ROWS):
+                        batch, repeated = self._without_repeats(chunk)
+                        in_flight.append((len(chunk), writers.submit(self._write, batch, repeated, len(chunk))))
+                        if len(in_flight) > writers.count:
+                            self._settle(*in_flight.popleft())
+                    while in_flight:
+                        self._settle(*in_flight.popleft())
+                finally:
+                    # On a failure: account for the chunks still in flight that did commit, so that
+                    # the counts and the report say what was written; the job shows the first failure.
+                    while in_flight:
+                        try:
+                            self._settle(*in_flight.popleft())
+                        except Exception:  # noqa: BLE001, S112 — a later chunk's failure, after the first one
+                            continue
+        except ValidationError as exc:
+            job.status, job.message = ImportJob.Status.FAILED, _reason(job.kind, exc)
+        except Exception as exc:  # noqa: BLE001 — a broken file must end the job visibly, never hang it
+            job.status, job.message = ImportJob.Status.FAILED, f"文件无法读取：{type(exc).__name__}"
+        else:
+            job.status = ImportJob.Status.DONE
+            job.message = ""
+        return self._finish()
+
+    def _without_repeats(self, chunk) -> tuple[list[tuple[int, dict]], list]:
+        """The chunk's rows to write, and those rejected as repeating an earlier row's 文书号.
+
+        So chunks written at the same time never touch the same record; a new subject in both is
+        created by whichever holds the audit chain's lock first and found by the other
+        (``record_upsert_many``).
+        """
+        batch: list[tuple[int, dict]] = []
+        repeated: list[tuple[int, dict, ValidationError]] = []
+        for number, data, _raw in chunk:
+            key = _file_key(data)
+            if key[1] and key in self.seen:
+                exc = ValidationError({"document_number": [f"与文件第{self.seen[key]}行的文书号重复。"]})
+                repeated.append((number, data, exc))
+                continue
+            if key[1]:
+                self.seen[key] = number
+            batch.append((number, data))
+        return batch, repeated
+
+    def _write(self, batch: list[tuple[int, dict]], repeated: list, size: int) -> tuple[dict, list]:
+        """Write one chunk (in a writer thread, or inline): its counts and all its rejected rows."""
         for attempt in range(1, DEADLOCK_RETRIES + 1):
             try:
-                return write_once(batch, list(duplicates), size)
+                return self._write_once(batch, list(repeated), size)
             except OperationalError as exc:
                 # The chunk and another writer (a clerk registering the same new subject, say) each
                 # waited for a lock the other held: PostgreSQL rolled the chunk back whole, and its
@@ -275,24 +339,28 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 # cannot deadlock: they create subjects only under the audit chain's lock.)
                 if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED or attempt == DEADLOCK_RETRIES:
                     raise
-                logger.info("import %s: chunk retried after a deadlock", job.pk)
+                logger.info("import %s: chunk retried after a deadlock", self.job.pk)
         raise AssertionError("unreachable")
 
-    def write_once(batch: list[tuple[int, dict]], rejected: list, size: int) -> tuple[dict, list]:
+    def _write_once(self, batch: list[tuple[int, dict]], rejected: list, size: int) -> tuple[dict, list]:
         # One transaction per chunk, written in bulk (``record_upsert_many``): a rejected row writes
         # nothing. The job's counts grow in the same transaction, so they match what is committed.
         with transaction.atomic():
             results = record_upsert_many(
-                scope=scope, kind=job.kind, rows=[data for _n, data in batch], reason=reason, departments=departments
+                scope=self.scope,
+                kind=self.job.kind,
+                rows=[data for _n, data in batch],
+                reason=self.reason,
+                departments=self.departments,
             )
-            chunk_counts = dict.fromkeys(counts, 0)
+            chunk_counts = dict.fromkeys(self.counts, 0)
             for (number, data), result in zip(batch, results, strict=True):
                 if isinstance(result, ValidationError):
                     rejected.append((number, data, result))
                 else:
                     chunk_counts[result.outcome] += 1
             chunk_counts["rejected"] = len(rejected)
-            ImportJob.objects.filter(pk=job.pk).update(
+            ImportJob.objects.filter(pk=self.job.pk).update(
                 processed_rows=F("processed_rows") + size,
                 created_count=F("created_count") + chunk_counts[CREATED],
                 updated_count=F("updated_count") + chunk_counts[UPDATED],
@@ -301,71 +369,35 @@ def import_job_run(*, job_id: int) -> ImportJob:
             )
         return chunk_counts, rejected
 
-    def settle(size: int, written: Future) -> None:
-        # Rejected rows are reported only once their chunk has committed, chunk by chunk in file
-        # order, so a chunk that fails unexpectedly leaves the report and counts of the earlier ones.
-        nonlocal processed
-        chunk_counts, rejected = written.result()
-        processed += size
-        for name, value in chunk_counts.items():
-            counts[name] += value
-        for number, data, exc in sorted(rejected, key=lambda item: item[0]):
-            reason_text = _reason(job.kind, exc)
-            report_rows.writerow([number, reason_text, *["" if data.get(n) is None else data.get(n) for n in order]])
-            if len(kept_errors) < KEEP_ERRORS:
-                kept_errors.append({"row": number, "document_number": _file_key(data)[1], "reason": reason_text})
+    def _settle(self, size: int, written: Future) -> None:
+        """Take in a written chunk's counts and report its rejected rows, chunk by chunk in file order.
 
-    in_flight: deque[tuple[int, Future]] = deque()
-    try:
-        with (
-            context.acting(actor=actor, actor_id=user.pk if user else None, channel="task"),
-            Writers(WRITER_THREADS if parallel_writes_possible() else 0) as writers,
-        ):
-            try:
-                for chunk in _chunks(_rows_from_sheet(_open_rows(path), job.kind), CHUNK_ROWS):
-                    rejected: list[tuple[int, dict, ValidationError]] = []
-                    batch: list[tuple[int, dict]] = []
-                    for number, data, _raw in chunk:
-                        key = _file_key(data)
-                        if key[1] and key in seen:
-                            exc = ValidationError({"document_number": [f"与文件第{seen[key]}行的文书号重复。"]})
-                            rejected.append((number, data, exc))
-                            continue
-                        if key[1]:
-                            seen[key] = number
-                        batch.append((number, data))
-                    # A repeated 文书号 is rejected above, so chunks written at the same time never
-                    # touch the same record; a new subject in both is created by whichever holds the
-                    # audit chain's lock first and found by the other (``record_upsert_many``).
-                    in_flight.append((len(chunk), writers.submit(write, batch, rejected, len(chunk))))
-                    if len(in_flight) > writers.count:
-                        settle(*in_flight.popleft())
-                while in_flight:
-                    settle(*in_flight.popleft())
-            finally:
-                # On a failure: account for the chunks still in flight that did commit, so that the
-                # counts and the report say what was written; the first failure is what the job shows.
-                while in_flight:
-                    try:
-                        settle(*in_flight.popleft())
-                    except Exception:  # noqa: BLE001, S112 — a later chunk's failure, after the first one
-                        continue
-    except ValidationError as exc:
-        job.status, job.message = ImportJob.Status.FAILED, _reason(job.kind, exc)
-    except Exception as exc:  # noqa: BLE001 — a broken file must end the job visibly, never hang it
-        job.status, job.message = ImportJob.Status.FAILED, f"文件无法读取：{type(exc).__name__}"
-    else:
-        job.status = ImportJob.Status.DONE
-        job.message = ""
-    job.processed_rows = processed
-    job.total_rows = processed if job.status == ImportJob.Status.DONE else job.total_rows
-    job.created_count, job.updated_count = counts[CREATED], counts[UPDATED]
-    job.unchanged_count, job.rejected_count = counts[UNCHANGED], counts["rejected"]
-    job.errors = kept_errors
-    job.finished_at = timezone.now()
-    if counts["rejected"]:
-        report.seek(0)
-        job.error_report.save(f"import-{job.pk}-errors.csv", File(report), save=False)
-    report.close()
-    job.save()
-    return job
+        Only once the chunk has committed (``written.result()`` raises otherwise), so a chunk that
+        fails unexpectedly leaves the report and counts of the others.
+        """
+        chunk_counts, rejected = written.result()
+        self.processed += size
+        for name, value in chunk_counts.items():
+            self.counts[name] += value
+        for number, data, exc in sorted(rejected, key=lambda item: item[0]):
+            reason_text = _reason(self.job.kind, exc)
+            self.report_rows.writerow(
+                [number, reason_text, *["" if data.get(n) is None else data.get(n) for n in self.order]]
+            )
+            if len(self.kept_errors) < KEEP_ERRORS:
+                self.kept_errors.append({"row": number, "document_number": _file_key(data)[1], "reason": reason_text})
+
+    def _finish(self) -> ImportJob:
+        job, counts = self.job, self.counts
+        job.processed_rows = self.processed
+        job.total_rows = self.processed if job.status == ImportJob.Status.DONE else job.total_rows
+        job.created_count, job.updated_count = counts[CREATED], counts[UPDATED]
+        job.unchanged_count, job.rejected_count = counts[UNCHANGED], counts["rejected"]
+        job.errors = self.kept_errors
+        job.finished_at = timezone.now()
+        if counts["rejected"]:
+            self.report.seek(0)
+            job.error_report.save(f"import-{job.pk}-errors.csv", File(self.report), save=False)
+        self.report.close()
+        job.save()
+        return job
