@@ -233,3 +233,29 @@ def test_no_writer_threads_inside_a_transaction():
     assert parallel_writes_possible()
     with transaction.atomic():
         assert not parallel_writes_possible()  # the threads could not see what this transaction wrote
+
+
+@pytest.fixture
+def media_for_the_worker(settings, monkeypatch):
+    # The worker process reads the upload from MEDIA_ROOT: the same directory as this test's.
+    monkeypatch.setenv("MEDIA_ROOT", settings.MEDIA_ROOT)
+
+
+@pytest.mark.redis
+def test_import_task_in_a_real_worker_writes_chunks_at_once(
+    clerk_a, penalty_input, media_for_the_worker, celery_worker_process
+):
+    from registry.tasks import import_run
+
+    rows = [penalty_input(document_number=f"C-{i}") for i in range(1_100)]  # three chunks of up to 500
+    rows[700] = penalty_input(document_number="C-700", uscc="bad")
+    job = _job(clerk_a, rows)
+
+    answer = import_run.apply_async(args=[job.pk], queue=celery_worker_process).get(timeout=120)
+
+    assert answer == {"job": job.pk, "status": ImportJob.Status.DONE, "rejected": 1}
+    job.refresh_from_db()
+    assert (job.created_count, job.rejected_count, job.processed_rows, job.total_rows) == (1_099, 1, 1_100, 1_100)
+    assert [e["row"] for e in job.errors] == [702]
+    assert PenaltyRecord.objects.filter(document_number__startswith="C-").count() == 1_099
+    assert audit.verify_chain()[0]
