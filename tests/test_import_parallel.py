@@ -6,7 +6,6 @@ a test's uncommitted rows. Inside a transaction the import runs its chunks inlin
 
 import threading
 import time
-from datetime import date
 from unittest import mock
 
 import psycopg.errors
@@ -23,22 +22,11 @@ from registry.services import imports as import_service
 from registry.services import records as record_service
 
 from .conftest import GLOBAL_SCOPE
-from .test_import_bulk import _job, _report
+
+# The bulk tests' autouse fixtures (uploads in a temporary MEDIA_ROOT, a fixed today) apply here too.
+from .test_import_bulk import _job, _media, _report, _today  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-TODAY = date(2026, 11, 20)
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture(autouse=True)
-def _today():
-    with mock.patch("django.utils.timezone.localdate", return_value=TODAY):
-        yield
 
 
 @pytest.fixture(autouse=True)

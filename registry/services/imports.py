@@ -334,7 +334,8 @@ class _JobRun:
 
     def _write(self, batch: list[tuple[int, dict]], repeated: list, size: int) -> tuple[dict, list]:
         """Write one chunk (in a writer thread, or inline): its counts and all its rejected rows."""
-        for attempt in range(1, DEADLOCK_RETRIES + 1):
+        attempt = 1
+        while True:
             try:
                 return self._write_once(batch, list(repeated), size)
             except OperationalError as exc:
@@ -345,7 +346,7 @@ class _JobRun:
                 if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK_DETECTED or attempt == DEADLOCK_RETRIES:
                     raise
                 logger.info("import %s: chunk retried after a deadlock", self.job.pk)
-        raise AssertionError("unreachable")
+                attempt += 1
 
     def _write_once(self, batch: list[tuple[int, dict]], rejected: list, size: int) -> tuple[dict, list]:
         # One transaction per chunk, written in bulk (``record_upsert_many``): a rejected row writes
