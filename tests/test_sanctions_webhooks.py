@@ -78,7 +78,8 @@ def test_unreachable_endpoint_backs_off_then_gives_up(make_api_client, make_subj
     sub = subscribe(make_api_client, "http://127.0.0.1:9/unreachable", region=county)
     make_entry(make_subject("巴宜公司", region=county))
     now = timezone.now()
-    with mock.patch.object(services, "_post", side_effect=OSError("connection refused")) as post:
+    # Patched in the module that looks it up (webhook_deliver_due), not on the package's namespace.
+    with mock.patch("sanctions.services.changes._post", side_effect=OSError("connection refused")) as post:
         for _ in range(services.WEBHOOK_MAX_ATTEMPTS):
             delivery = WebhookDelivery.objects.get(subscription=sub)
             services.webhook_deliver_due(now=delivery.next_attempt_at if delivery.attempts else now)
