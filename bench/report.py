@@ -75,7 +75,11 @@ def _targets(report: dict) -> list[dict]:
     imports = report.get("import") or []
     if imports:
         slowest = min(i["rows_per_s"] for i in imports)
-        add("penalty import", "≥ 2,000 rows/s", f"{slowest:,.0f} rows/s", slowest >= 2000)
+        lowest = min(min(i.get("runs_rows_per_s") or [i["rows_per_s"]]) for i in imports)
+        measured = f"{slowest:,.0f} rows/s"
+        if any(len(i.get("runs_rows_per_s") or ()) > 1 for i in imports):
+            measured += f" (median of each size's runs; lowest single run {lowest:,.0f})"
+        add("penalty import", "≥ 2,000 rows/s", measured, slowest >= 2000)
         if len(imports) >= 2:
             # The last two files: the smallest one ends while the process is still warming up.
             small, big = imports[-2], imports[-1]
@@ -179,18 +183,21 @@ def write_report(report: dict, out: Path) -> None:
             f"| {name} | {s['concurrency']} | {s['operations']:,} | {s['rps']:,.1f} | {s['queries_per_op']} | "
             f"{s['p50_ms']:.2f} | {s['p95_ms']:.2f} | {s['p99_ms']:.2f} | {ratio:.1f} | {h['rps'] / s['rps']:.2f} |"
         )
-    lines += ["", "## Penalty import (national template CSV, in-process, one job each)", ""]
+    lines += ["", "## Penalty import (national template CSV, in-process)", ""]
     writers = {i.get("writer_threads") for i in report.get("import", [])} - {None}
     if writers:
         lines += [f"Chunks written at once (writer threads): {', '.join(map(str, sorted(writers)))}.", ""]
+    if any(len(i.get("runs_rows_per_s") or ()) > 1 for i in report.get("import", [])):
+        lines += ["Each size imported several times in one process (a new file and job each): the median run.", ""]
     lines += [
-        "| rows | file | seconds | rows/s | created | rejected | RSS before | peak RSS |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| rows | file | seconds | rows/s | every run, rows/s | created | rejected | RSS before | peak RSS |",
+        "|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for i in report.get("import", []):
+        runs = " / ".join(f"{r:,.0f}" for r in i.get("runs_rows_per_s") or [i["rows_per_s"]])
         lines.append(
             f"| {i['rows']:,} | {i['file_bytes'] / 1024:,.0f} KB | {i['seconds']:.1f} | {i['rows_per_s']:,.0f} | "
-            f"{i['created']:,} | {i['rejected']:,} | {i['rss_before_mb']:.0f} MB | {i['peak_rss_mb']:.0f} MB |"
+            f"{runs} | {i['created']:,} | {i['rejected']:,} | {i['rss_before_mb']:.0f} MB | {i['peak_rss_mb']:.0f} MB |"
         )
     s = report.get("sweep")
     if s:
