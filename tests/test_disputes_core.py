@@ -11,6 +11,7 @@ from django.test import override_settings
 from creditsys.models import Notification
 from disputes import selectors, services
 from disputes.models import Attachment, Objection, RepairApplication
+from disputes.services import intake as intake_service
 from registry.models import PenaltyRecord, RecordStatus
 from registry.scoping import scope_for_user
 from sanctions import selectors as sanctions_selectors
@@ -104,7 +105,7 @@ def test_attachments_stored_outside_web_root_with_random_names(penalty, file_obj
 
 @override_settings(DISPUTES_MAX_UPLOAD_BYTES=10)
 def test_upload_size_limit(penalty, file_objection):
-    with mock.patch.object(services, "MAX_UPLOAD_BYTES", 10):
+    with mock.patch.object(intake_service, "MAX_UPLOAD_BYTES", 10):
         with pytest.raises(ValidationError) as exc:
             file_objection("penalty", penalty.pk, attachments=[SimpleUploadedFile("big.pdf", PDF)])
     assert "大小限制" in exc.value.message_dict["attachments"][0]

@@ -12,6 +12,7 @@ from creditsys import notifications
 from creditsys.models import AuditEvent, Notification
 from disputes import services
 from disputes.models import DeadlineEvent, Objection
+from disputes.services import deadlines as deadline_service
 from registry.models import User
 
 from .disputes_fixtures import *  # noqa: F403  (fixtures)
@@ -53,7 +54,7 @@ def test_reminder_before_and_escalation_after_once(penalty, file_objection, staf
 def test_sweep_only_reads_due_items(penalty, file_objection):
     _objections(file_objection, penalty, 3)
     Objection.objects.update(next_action_on=None)  # e.g. decided ones
-    with mock.patch.object(services, "_fire") as fire:
+    with mock.patch.object(deadline_service, "_fire") as fire:
         services.deadlines_sweep(today=date(2026, 12, 31))
     fire.assert_not_called()
 
@@ -62,7 +63,7 @@ def test_sweep_only_reads_due_items(penalty, file_objection):
 def test_crash_half_way_then_next_sweep_finishes(penalty, file_objection):
     items = _objections(file_objection, penalty, 4)
     day = items[0].remind_on
-    real_fire = services._fire
+    real_fire = deadline_service._fire
     calls = {"n": 0}
 
     def crashing(item, today):
@@ -71,7 +72,7 @@ def test_crash_half_way_then_next_sweep_finishes(penalty, file_objection):
             raise RuntimeError("worker killed")
         return real_fire(item, today)
 
-    with mock.patch.object(services, "_fire", crashing), pytest.raises(RuntimeError):
+    with mock.patch.object(deadline_service, "_fire", crashing), pytest.raises(RuntimeError):
         services.deadlines_sweep(today=day)
     assert DeadlineEvent.objects.count() == 2
     assert services.deadlines_sweep(today=day)["fired"] == 2
