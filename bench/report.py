@@ -31,6 +31,11 @@ def _database_server_line(server: dict) -> str:
     )
 
 
+def _repeated(imports: list[dict]) -> bool:
+    """Whether the import sizes were run more than once each (the figures are then medians)."""
+    return any(len(i["runs_rows_per_s"]) > 1 for i in imports)
+
+
 def _targets(report: dict) -> list[dict]:
     http = report["http"]
     floor_rps = http.get(FLOOR, {}).get("rps") or 0
@@ -75,9 +80,9 @@ def _targets(report: dict) -> list[dict]:
     imports = report.get("import") or []
     if imports:
         slowest = min(i["rows_per_s"] for i in imports)
-        lowest = min(min(i.get("runs_rows_per_s") or [i["rows_per_s"]]) for i in imports)
+        lowest = min(min(i["runs_rows_per_s"]) for i in imports)
         measured = f"{slowest:,.0f} rows/s"
-        if any(len(i.get("runs_rows_per_s") or ()) > 1 for i in imports):
+        if _repeated(imports):
             measured += f" (median of each size's runs; lowest single run {lowest:,.0f})"
         add("penalty import", "≥ 2,000 rows/s", measured, slowest >= 2000)
         if len(imports) >= 2:
@@ -187,14 +192,14 @@ def write_report(report: dict, out: Path) -> None:
     writers = {i.get("writer_threads") for i in report.get("import", [])} - {None}
     if writers:
         lines += [f"Chunks written at once (writer threads): {', '.join(map(str, sorted(writers)))}.", ""]
-    if any(len(i.get("runs_rows_per_s") or ()) > 1 for i in report.get("import", [])):
+    if _repeated(report.get("import", [])):
         lines += ["Each size imported several times in one process (a new file and job each): the median run.", ""]
     lines += [
         "| rows | file | seconds | rows/s | every run, rows/s | created | rejected | RSS before | peak RSS |",
         "|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for i in report.get("import", []):
-        runs = " / ".join(f"{r:,.0f}" for r in i.get("runs_rows_per_s") or [i["rows_per_s"]])
+        runs = " / ".join(f"{r:,.0f}" for r in i["runs_rows_per_s"])
         lines.append(
             f"| {i['rows']:,} | {i['file_bytes'] / 1024:,.0f} KB | {i['seconds']:.1f} | {i['rows_per_s']:,.0f} | "
             f"{runs} | {i['created']:,} | {i['rejected']:,} | {i['rss_before_mb']:.0f} MB | {i['peak_rss_mb']:.0f} MB |"
