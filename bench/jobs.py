@@ -239,7 +239,7 @@ def run_import(rows: int, repeats: int = 1) -> None:
     """
     from creditsys.parallel import parallel_writes_possible
     from registry.services import import_job_run
-    from registry.services.imports import WRITER_THREADS
+    from registry.services.imports import WRITER_PROCESSES
 
     # A worker that has run a job before: modules imported, memos loaded (a fresh process spends
     # a few hundred milliseconds on that, once). The warm-up job's rows are not measured.
@@ -268,10 +268,13 @@ def run_import(rows: int, repeats: int = 1) -> None:
             "rows_per_s": middle["rows_per_s"],
             "runs_rows_per_s": [r["rows_per_s"] for r in runs],
             "all_done": all(r["status"] == job.Status.DONE for r in runs),
-            "writer_threads": WRITER_THREADS if parallel_writes_possible() else 0,
+            "writer_processes": WRITER_PROCESSES if parallel_writes_possible() else 0,
             "file_bytes": path.stat().st_size,
             "rss_before_mb": before / 1024,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            # The largest of the writer processes this process has forked (each shares the pages it
+            # had when forked with it, so the two RSS figures overlap).
+            "writer_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         }
     )
     remove_imported(tags)

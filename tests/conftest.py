@@ -194,10 +194,12 @@ def make_subject(city, dept_a):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db):
+def celery_worker_process(transactional_db, request):
     """A real Celery worker process on Redis, sharing the test database; yields its queue name.
 
-    Tasks sent with ``apply_async(queue=<name>)`` run in that process and see committed data.
+    Tasks sent with ``apply_async(queue=<name>)`` run in that process and see committed data. Its
+    pool is ``solo`` unless the test says otherwise (``@pytest.mark.celery_pool("prefork")``: one
+    forked pool process, as deployed).
     """
     import subprocess
     import sys
@@ -221,7 +223,8 @@ def celery_worker_process(transactional_db):
             "-A",
             "creditsys",
             "worker",
-            "--pool=solo",
+            f"--pool={pool.args[0] if (pool := request.node.get_closest_marker('celery_pool')) else 'solo'}",
+            "--concurrency=1",
             "-Q",
             queue,
             "--loglevel=WARNING",

@@ -269,8 +269,12 @@ def test_import_mixed_rows_update_unchanged_and_report(clerk_a, penalty_input, d
 
 
 @pytest.mark.django_db(transaction=True)
-def test_import_signals_and_public_cache(clerk_a, penalty_input):
-    """Real commits here: the public page cache is bumped when a chunk commits, not before."""
+def test_import_signals_and_public_cache(clerk_a, penalty_input, monkeypatch):
+    """Real commits here: the public page cache is bumped when a chunk commits, not before.
+
+    Chunks written inline, so that the signals are seen here (writer processes: test_import_parallel).
+    """
+    monkeypatch.setattr(import_service, "WRITER_PROCESSES", 0)
     services.record_upsert(scope=GLOBAL_SCOPE, kind="penalty", data=penalty_input(document_number="S-1"))
     job = _job(clerk_a, [penalty_input(document_number="S-1", fine_amount="0.9"), penalty_input(document_number="S-2")])
     seen = []

@@ -4,8 +4,8 @@ Files are read in streaming mode (openpyxl ``read_only``; ``csv`` line by line) 
 grow with the file. Rows are upserted a chunk at a time by ``record_upsert_many``, which judges each
 row exactly as the ``record_upsert`` of the forms and the API (the same functions) but writes the
 chunk with a constant number of queries: a valid row is saved whole, a rejected row not at all.
-On PostgreSQL two chunks are written at once, each by its own thread and connection
-(``creditsys.parallel``): one chunk's Python runs while the other waits for the database.
+On PostgreSQL two chunks are written at once, each by its own forked process and connection
+(``creditsys.parallel``), so that the Python of both runs on both cores.
 Progress and counts live on the ``ImportJob`` row; a re-run of the same job (worker killed) gives the
 same records because every row is an idempotent upsert.
 """
@@ -47,9 +47,9 @@ ALLOWED_SUFFIXES = (".xlsx", ".csv")
 # (commit, audit-chain lock, subject and record lookups) weigh less, memory stays flat (~10 MB more).
 CHUNK_ROWS = 500
 KEEP_ERRORS = 200
-# Chunks written at the same time, each in its own thread and transaction (``creditsys.parallel``):
-# while one waits for PostgreSQL, the other's Python runs.
-WRITER_THREADS = 2
+# Chunks written at the same time, each in its own process and transaction (``creditsys.parallel``):
+# two for two cores (the parent reads the file, PostgreSQL fits in between).
+WRITER_PROCESSES = 2
 DEADLOCK_RETRIES = 3
 DEADLOCK_DETECTED = "40P01"
 
@@ -269,8 +269,7 @@ class _JobRun:
         # thing an import keeps per row, 133 bytes instead of 312 for the two strings (a collision,
         # which would reject a row as a repeat, has a chance below 10⁻²⁶ even in a million rows).
         self.seen: dict[bytes, int] = {}
-        # Departments by USCC for the whole job, shared by the writer threads (a dict's single
-        # operations are atomic in CPython; at worst two chunks look up the same department).
+        # Departments by USCC, kept for the whole job by each writer process (its own copy).
         self.departments: dict = {}
         self.order = [name for name, _l, _r in COLUMNS[job.kind]]
         self.report = tempfile.TemporaryFile(mode="w+", encoding="utf-8-sig", newline="")
@@ -284,12 +283,12 @@ class _JobRun:
         try:
             with (
                 context.acting(actor=actor, actor_id=user.pk if user else None, channel="task"),
-                Writers(WRITER_THREADS if parallel_writes_possible() else 0) as writers,
+                Writers(WRITER_PROCESSES if parallel_writes_possible() else 0, self._write) as writers,
             ):
                 try:
                     for chunk in _chunks(_rows_from_sheet(_open_rows(Path(job.file.path)), job.kind), CHUNK_ROWS):
                         batch, repeated = self._without_repeats(chunk)
-                        in_flight.append((len(chunk), writers.submit(self._write, batch, repeated, len(chunk))))
+                        in_flight.append((len(chunk), writers.submit(batch, repeated, len(chunk))))
                         if len(in_flight) > writers.count:
                             self._settle(*in_flight.popleft())
                     while in_flight:
@@ -333,7 +332,7 @@ class _JobRun:
         return batch, repeated
 
     def _write(self, batch: list[tuple[int, dict]], repeated: list, size: int) -> tuple[dict, list]:
-        """Write one chunk (in a writer thread, or inline): its counts and all its rejected rows."""
+        """Write one chunk (in a writer process, or inline): its counts and all its rejected rows."""
         attempt = 1
         while True:
             try:
