@@ -2,7 +2,7 @@
 
 A chunk of an import spends most of its time in Python (cleaning, the audit entries and their hash
 chain, building the COPYs) and the rest waiting for PostgreSQL. Threads shared one GIL: two writer
-threads used 0.84 of a core between them and left the other core to PostgreSQL's 0.4. Writers in
+threads used 0.84 of a core between them (session 11). Writers in
 processes of their own run their Python on both cores at once, and the database's work fits in
 between (2026-12-07, session 12: 2,000 / 10,000 / 20,000-row imports 28 / 37 / 61 % faster).
 
