@@ -213,6 +213,8 @@ def celery_worker_process(transactional_db, request):
     db = connection.settings_dict
     database_url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
     queue = f"test-{uuid.uuid4().hex[:8]}"
+    marker = request.node.get_closest_marker("celery_pool")
+    pool = marker.args[0] if marker else "solo"
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": settings.REDIS_URL, "DEBUG": "1"}
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen(
@@ -223,7 +225,7 @@ def celery_worker_process(transactional_db, request):
             "-A",
             "creditsys",
             "worker",
-            f"--pool={pool.args[0] if (pool := request.node.get_closest_marker('celery_pool')) else 'solo'}",
+            f"--pool={pool}",
             "--concurrency=1",
             "-Q",
             queue,
