@@ -6,6 +6,7 @@ The matching rule "which published measures apply to this entry" lives here once
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -113,7 +114,13 @@ def red_list_obstacles(subject: Subject, *, on: date | None = None) -> list[str]
 
 def clean_period_start(on: date) -> date:
     """The first day of the clean period (连续N年无不良信用记录) that ends on ``on``."""
-    return on - relativedelta(years=get_profile().trustworthy_clean_years)
+    return _years_before(on, get_profile().trustworthy_clean_years)
+
+
+@functools.lru_cache(maxsize=64)
+def _years_before(on: date, years: int) -> date:
+    # Every check asks for the same day: the relativedelta arithmetic once a day, not per check.
+    return on - relativedelta(years=years)
 
 
 def is_trustworthy(subject: Subject, *, on: date | None = None) -> bool:

@@ -492,8 +492,8 @@ def test_plain_check_answers_exactly_as_drf(listed, dept_a, make_api_client, mon
     api, _client = make_api_client(department=dept_a)
     codes = [*check_codes(listed, 3), "91540400MA6T00000X", "12345"]
     taken = []
-    plain = views._plain_check
-    monkeypatch.setattr(views, "_plain_check", lambda request: taken.append(1) or plain(request))
+    plain = views.plain_check
+    monkeypatch.setattr(views, "plain_check", lambda request: taken.append(1) or plain(request))
 
     def answers():
         out = []
@@ -506,10 +506,53 @@ def test_plain_check_answers_exactly_as_drf(listed, dept_a, make_api_client, mon
 
     short = answers()
     assert len(taken) == len(codes)
-    monkeypatch.setattr(views, "_plain_check", lambda request: None)
+    monkeypatch.setattr(views, "plain_check", lambda request: None)
     drf = answers()
     assert [h for h, _ in drf] == [h for h, _ in short], (drf[0][0], short[0][0])
     assert drf == short
+
+
+def test_short_path_runs_the_middleware_above_the_api_in_its_order():
+    """``ShortPathMiddleware`` comes first, and its chain is what ``MIDDLEWARE`` runs above
+    ``ApiMiddleware`` for an API answer (all of it but WhiteNoise's static files)."""
+    from creditsys.middleware import SHORT_PATH_MIDDLEWARE
+
+    chain = settings.MIDDLEWARE
+    assert chain[0] == "creditsys.middleware.ShortPathMiddleware"
+    above_api = chain[1 : chain.index("creditsys.middleware.ApiMiddleware")]
+    above_api.remove("whitenoise.middleware.WhiteNoiseMiddleware")
+    assert [f"{m.__module__}.{m.__qualname__}" for m in SHORT_PATH_MIDDLEWARE] == above_api
+
+
+@pytest.mark.parametrize(
+    "headers, status",
+    [({"HTTP_HOST": "evil.example.com"}, 400), ({"HTTP_USER_AGENT": "BadBot/1.0"}, 403)],
+)
+def test_short_path_leaves_refused_requests_to_the_chain(dept_a, make_api_client, settings, headers, status):
+    """A host not allowed or a denied user agent gets the answer the whole chain gives, and no check runs."""
+    from sanctions.models import CheckLog
+
+    settings.DISALLOWED_USER_AGENTS = [re.compile("BadBot")]
+    api, _client = make_api_client(department=dept_a)
+    r = api.get("/api/v1/check/", {"code": "91540400MA6T00000X", "matter": "行政许可"}, **headers)
+    assert r.status_code == status
+    assert not CheckLog.objects.exists()
+
+
+def test_short_path_keeps_the_request_id_and_security_headers(dept_a, make_api_client, monkeypatch):
+    from sanctions.api import views
+    from sanctions.models import CheckLog
+
+    taken = []
+    plain = views.plain_check
+    monkeypatch.setattr(views, "plain_check", lambda request: taken.append(1) or plain(request))
+    api, _client = make_api_client(department=dept_a)
+    r = api.get("/api/v1/check/", {"code": "91540400MA6T00000X", "matter": "行政许可"}, HTTP_X_REQUEST_ID="req-7f3a")
+    assert r.status_code == 200 and taken == [1]
+    assert r["X-Request-ID"] == "req-7f3a"
+    assert r["X-Content-Type-Options"] == "nosniff" and r["Content-Length"] == str(len(r.content))
+    assert "Set-Cookie" not in r and "Vary" not in r  # no session, no language negotiation
+    assert CheckLog.objects.get().check_id.hex == r.json()["check_id"].replace("-", "")
 
 
 @pytest.mark.parametrize(

@@ -151,13 +151,11 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class CheckView(APIView):
-    permission_classes = [CheckScope]
+    """The check (应查必查). Its plain requests never reach this view: ``plain_check`` answers them
+    from the top of the middleware chain (``SHORT_PATHS``); the rest — other methods, bad keys or
+    input, content negotiation — comes here and is answered like every other endpoint."""
 
-    def dispatch(self, request, *args, **kwargs):
-        # The most frequent API call (every counter's 应查必查 lookup) takes a short path when it is
-        # plain; everything else — other methods, bad keys or input, content negotiation — goes
-        # through DRF and is answered like every other endpoint.
-        return _plain_check(request) or super().dispatch(request, *args, **kwargs)
+    permission_classes = [CheckScope]
 
     @extend_schema(
         summary="核查信用主体（应查必查）",
@@ -181,12 +179,13 @@ _PLAIN_ACCEPT = frozenset(("", "*/*", "application/json"))
 _RENDERER = JSONRenderer()
 
 
-def _plain_check(request) -> HttpResponse | None:
-    """``CheckView.get`` without DRF's request wrapping, negotiation and exception machinery.
+def plain_check(request) -> HttpResponse | None:
+    """``CheckView.get`` without DRF's request wrapping, negotiation and exception machinery, for
+    ``ShortPathMiddleware`` (``SHORT_PATHS``): every counter's 应查必查 lookup is one.
 
     Same key check, scope, service and renderer, so the same bytes and headers as DRF's answer
-    (tested); None when the request is not the plain case, and DRF answers it instead. Nothing is
-    written before None is returned: the service validates before it reads or logs.
+    (tested); None when the request is not the plain case, and the usual chain and DRF answer it
+    instead. Nothing is written before None is returned: the service validates before it reads or logs.
     """
     meta = request.META
     if request.method != "GET" or meta.get("HTTP_ACCEPT", "") not in _PLAIN_ACCEPT:
