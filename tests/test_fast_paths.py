@@ -25,6 +25,30 @@ from .sanctions_fixtures import check_codes
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.django_db(transaction=True)  # outside a transaction, so that close() ends the connection
+def test_prepared_statements_share_one_cursor_per_connection(postgres):
+    """Statements in turn run on the connection's one cursor; one run while it still holds rows gets
+    its own; a new connection gets a new cursor."""
+    from creditsys.db import prepared_cursor
+
+    with prepared_cursor() as first:
+        first.execute("SELECT 1")
+        with prepared_cursor() as inner:  # the shared cursor still has rows to read
+            inner.execute("SELECT 2")
+            assert inner.cursor is not first.cursor
+            assert inner.fetchall() == [(2,)]
+        assert first.fetchall() == [(1,)]
+    with prepared_cursor() as again:
+        assert again.cursor is first.cursor and not again.cursor.closed
+        again.execute("SELECT %s::int", [3])
+        assert again.fetchall() == [(3,)]
+    connection.close()
+    with prepared_cursor() as fresh:
+        assert fresh.cursor is not first.cursor
+        fresh.execute("SELECT 4")
+        assert fresh.fetchall() == [(4,)]
+
+
 def test_any_lookup_filters_like_in(make_subject):
     a, b, _c = (make_subject(f"林芝{i}号商贸有限公司") for i in range(3))
     codes = [a.uscc, b.uscc, "91540400MA6T00000X"]
