@@ -7,11 +7,11 @@ State changes happen only in ``sanctions.services``; status moves are conditiona
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from creditsys.ids import uuid7
 
 
 class ListType(models.TextChoices):
@@ -386,7 +386,7 @@ class CheckLog(models.Model):
     columns that are empty for half the rows).
     """
 
-    check_id = models.UUIDField("核查编号", default=uuid.uuid4, unique=True, editable=False)
+    check_id = models.UUIDField("核查编号", default=uuid7, unique=True, editable=False)
     checked_at = models.DateTimeField("核查时间", auto_now_add=True, db_index=True)
     user = _log_reference(settings.AUTH_USER_MODEL, "核查人")
     api_client = _log_reference("registry.ApiClient", "核查系统")
