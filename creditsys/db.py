@@ -21,6 +21,7 @@ import re
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -79,7 +80,7 @@ class PreparedQuery:
     def __init__(self, build: Callable[..., QuerySet], **kinds: type):
         self.build = build
         self.kinds = kinds
-        self._compiled: dict[str, tuple[object, str, list, dict[int, str]] | None] = {}
+        self._compiled: dict[str, _Compiled | None] = {}
         self._lock = threading.Lock()
 
     def _markers(self) -> dict[str, object]:
@@ -92,7 +93,7 @@ class PreparedQuery:
                 raise TypeError(f"unsupported placeholder kind for {name}: {kind!r}")
         return markers
 
-    def _compile(self, alias: str):
+    def _compile(self, alias: str) -> _Compiled | None:
         markers = self._markers()
         queryset = self.build(**markers)
         compiler = queryset.query.get_compiler(using=alias)
@@ -110,7 +111,18 @@ class PreparedQuery:
                     slots[position] = name
         if sorted(set(slots.values())) != sorted(markers):
             return None  # a value was transformed on the way (or used twice differently): do not guess
-        return queryset.model, sql, params, slots, (*self._statement(alias, sql, params, slots), binary)
+        statement, names = self._statement(alias, sql, params, slots)
+        return _Compiled(
+            model=queryset.model,
+            sql=sql,
+            params=params,
+            slots=slots,
+            statement=statement,
+            names=names,
+            binary=binary,
+            columns=_column_names(compiler.select),
+            converters=compiler.get_converters([column for column, _sql, _alias in compiler.select]),
+        )
 
     @staticmethod
     def _statement(alias: str, sql: str, params: list, slots: dict[int, str]) -> tuple[str, list[str]]:
@@ -146,22 +158,73 @@ class PreparedQuery:
         compiled = self._compiled_for(using)
         if compiled is None:
             return None
-        statement, names, _binary = compiled[4]
-        return statement, [_param(values[name]) for name in names]
+        return compiled.statement, [_param(values[name]) for name in compiled.names]
 
     def raw(self, using: str = "default", **values) -> RawQuerySet | QuerySet:
         compiled = self._compiled_for(using)
         if compiled is None:
             return self.build(**values)
-        model, sql, params, slots, (statement, names, binary) = compiled
         if settings.DB_PREPARED_STATEMENTS:
-            params = [_param(values[name]) for name in names]
-            query = _PreparedRawQuery(statement, using, params, binary=binary)
-            return _PreparedRawQuerySet(statement, model=model, query=query, params=params, using=using)
-        params = list(params)
-        for position, name in slots.items():
+            params = [_param(values[name]) for name in compiled.names]
+            query = _PreparedRawQuery(compiled.statement, using, params, binary=compiled.binary)
+            return _PreparedRawQuerySet(
+                compiled.statement, model=compiled.model, query=query, params=params, using=using
+            )
+        params = list(compiled.params)
+        for position, name in compiled.slots.items():
             params[position] = _param(values[name])
-        return model.objects.db_manager(using).raw(sql, params)
+        return compiled.model.objects.db_manager(using).raw(compiled.sql, params)
+
+    def rows(self, using: str = "default", **values) -> tuple[tuple[str, ...], list[tuple]]:
+        """The query's rows for these values as tuples, and the name of each column: a field's
+        ``attname`` or an annotation's name, as ``raw`` would set them on an instance. For a caller
+        that builds its own objects from a few columns (the check): no instance per row, none of
+        ``RawQuerySet``'s machinery. The prepared statement where ``raw`` uses one, the queryset's
+        own compiler otherwise; field converters applied either way."""
+        compiled = self._compiled_for(using) if settings.DB_PREPARED_STATEMENTS else None
+        if compiled is None:
+            compiler = self.build(**values).query.get_compiler(using=using)
+            rows = list(compiler.results_iter(tuple_expected=True))
+            return _column_names(compiler.select), rows
+        connection = connections[using]
+        adapt = connection.ops.adapt_unknown_value
+        with prepared_cursor(using) as cursor:
+            cursor.cursor.binary_results = compiled.binary
+            cursor.execute(compiled.statement, tuple(adapt(_param(values[name])) for name in compiled.names))
+            rows = cursor.fetchall()
+        if compiled.converters:
+            rows = [tuple(row) for row in _apply_converters(rows, compiled.converters, connection)]
+        return compiled.columns, rows
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A ``PreparedQuery`` compiled for one database: Django's SQL with the positions of the values
+    in its parameters, and the prepared statement made from it."""
+
+    model: type[Model]
+    sql: str
+    params: list
+    slots: dict[int, str]  # parameter position → value name
+    statement: str  # constants written in, ``%s`` only for the values
+    names: list[str]  # the value of each ``%s`` of the statement
+    binary: bool  # rows in binary
+    columns: tuple[str, ...]  # the name of each column (``rows``)
+    converters: dict  # Django's field converters by column position (``rows``)
+
+
+def _column_names(select) -> tuple[str, ...]:
+    return tuple(alias or column.target.attname for column, _sql, alias in select)
+
+
+def _apply_converters(rows, converters: dict, connection):
+    for row in map(list, rows):
+        for position, (functions, expression) in converters.items():
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        yield row
 
 
 def _param(value):

@@ -379,22 +379,51 @@ def _check_subjects_with_entries(usccs: list[str], hmacs: list[str], since: date
     )
 
 
-def _grouped_with_entries(rows) -> list[Subject]:
-    """``_check_subjects_with_entries`` rows as one subject each, its entries in ``check_entries``."""
+def _grouped_with_entries(columns: tuple[str, ...], rows: list[tuple]) -> list[Subject]:
+    """``_check_subjects_with_entries`` rows (``PreparedQuery.rows``) as one subject each, its
+    entries in ``check_entries``."""
+    layout = _subject_row_layout(columns)
+    subject, entry = loaded_instance_builder(Subject), loaded_instance_builder(ListEntry)
     subjects: dict[int, Subject] = {}
-    entry = loaded_instance_builder(ListEntry)
     for row in rows:
-        subject = subjects.get(row.pk)
-        if subject is None:
-            subject = subjects[row.pk] = row
-            subject.check_entries = []
-        if row.entry_id is not None:
-            values = {name: getattr(row, f"entry_{name}") for name in CHECK_ENTRY_FIELDS}
-            loaded = entry(id=row.entry_id, **values)
-            loaded.initiating_department_name = row.entry_initiating_department_name
-            loaded.answerable_person_of = row.entry_answerable_person_of
-            subject.check_entries.append(loaded)
+        found = subjects.get(row[layout.pk])
+        if found is None:
+            found = subjects[row[layout.pk]] = subject(**{name: row[i] for name, i in layout.fields})
+            for name, i in layout.annotations:
+                setattr(found, name, row[i])
+            found.check_entries = []
+        if row[layout.entry_pk] is not None:
+            loaded = entry(**{name: row[i] for name, i in layout.entry_fields})
+            loaded.initiating_department_name = row[layout.department]
+            loaded.answerable_person_of = row[layout.answerable_person_of]
+            found.check_entries.append(loaded)
     return list(subjects.values())
+
+
+@dataclass(frozen=True)
+class _SubjectRowLayout:
+    pk: int
+    fields: tuple  # (attname, position) of the subject's fields
+    annotations: tuple  # (name, position) of its other columns (the adverse flags)
+    entry_pk: int
+    entry_fields: tuple  # (attname, position) of the entry's fields
+    department: int
+    answerable_person_of: int
+
+
+@functools.cache
+def _subject_row_layout(columns: tuple[str, ...]) -> _SubjectRowLayout:
+    at = {name: i for i, name in enumerate(columns)}
+    subject_fields = {f.attname for f in Subject._meta.concrete_fields}
+    return _SubjectRowLayout(
+        pk=at["id"],
+        fields=tuple((n, i) for n, i in at.items() if n in subject_fields),
+        annotations=tuple((n, i) for n, i in at.items() if n not in subject_fields and not n.startswith("entry_")),
+        entry_pk=at["entry_id"],
+        entry_fields=tuple((n, at[f"entry_{n}"]) for n in ("id", *CHECK_ENTRY_FIELDS)),
+        department=at["entry_initiating_department_name"],
+        answerable_person_of=at["entry_answerable_person_of"],
+    )
 
 
 # The check's reads, compiled once per process (compiling them cost more CPU than running them).
@@ -481,7 +510,7 @@ def check_answers(
                 has_entries=Exists(_check_relevant_entries(since).filter(subject=OuterRef("pk")))
             ),
             primary=lambda usccs, hmacs: _grouped_with_entries(
-                _CHECK_SUBJECTS.raw(usccs=usccs, hmacs=hmacs, since=since)
+                *_CHECK_SUBJECTS.rows(usccs=usccs, hmacs=hmacs, since=since)
             ),
         )
         if wanted

@@ -127,10 +127,10 @@ def test_prepared_rows_load_json_columns_as_django_does(postgres, make_subject):
     by_id = PreparedQuery(lambda ids: AuditEvent.objects.filter(pk__any=ids), ids=list[int])
     [row] = list(by_id.raw(ids=[event.pk]))
     assert row.after == event.after and isinstance(row.after, dict) and row.created_at == event.created_at
-    assert by_id._compiled["default"][-1][-1] is False  # JSON read as text, as Django's adapters do
+    assert by_id._compiled["default"].binary is False  # JSON read as text, as Django's adapters do
     subjects = PreparedQuery(lambda ids: Subject.objects.filter(pk__any=ids), ids=list[int])
     list(subjects.raw(ids=[event.subject_id or 0]))
-    assert subjects._compiled["default"][-1][-1] is True  # plain columns come back in binary
+    assert subjects._compiled["default"].binary is True  # plain columns come back in binary
 
 
 def test_prepared_rows_are_the_instances_django_would_build(postgres, make_subject):
