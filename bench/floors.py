@@ -5,11 +5,10 @@
   page or API call costs at least on this server.
 - ``/api/v1/bench/check-floor``: what any check (应查必查) costs at least — the key check, the read of
   the subject with its flags (the check's own prepared statement) and the INSERT of its log row (查询留痕),
-  run through psycopg behind the API's middleware, with no answer built: the two statements every
-  logged check needs. The check API's throughput can at best approach this one's.
+  run through psycopg, with no answer built: the two statements every logged check needs. It is a
+  short path like the plain check (``SHORT_PATHS``): the same middleware around it. The check API's
+  throughput can at best approach this one's.
 """
-
-import uuid
 
 import psycopg
 from django.db import connection
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from creditsys.api.authentication import authenticate_key
 from creditsys.crypto import lookup_hmac
+from creditsys.ids import uuid7
 from registry.validators import classify_code
 from sanctions.selectors import _CHECK_SUBJECTS, clean_period_start, mask_code
 from sanctions.services import _check_log_insert
@@ -47,7 +47,7 @@ def check_floor(request):
         subject_id = rows[0][0] if rows else None
     fields, insert = _check_log_insert()
     values = {
-        "check_id": uuid.uuid4(),
+        "check_id": uuid7(),
         "checked_at": timezone.now(),
         "matter": request.GET.get("matter", "")[:200],
         "code": mask_code(code),
@@ -63,6 +63,7 @@ def check_floor(request):
         "region_id": client.region_id,
     }
     cursor.execute(insert, [values[f.attname] for f in fields], prepare=True)
+    cursor.close()
     return JsonResponse({"found": subject_id is not None, "check_id": str(values["check_id"])})
 
 
