@@ -91,6 +91,11 @@ def bench_env(args) -> dict:
             "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
             "PYTHONPATH": str(ROOT),
             "BENCH_POOLS": str(OUT / f"pools-{args.mode}"),
+            # The workers' connections live through a whole run: a backend replaced in the middle of a
+            # measurement takes its CPU with it (``cpu_used`` counts only processes alive at both
+            # readings), and with the default of 60 s the PostgreSQL column of some runs showed a
+            # tenth of the others (seen 2026-12-08: 0.05–0.12 ms per check against 0.5–0.7).
+            "DB_CONN_MAX_AGE": "3600",
         }
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
