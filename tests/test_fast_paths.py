@@ -98,6 +98,7 @@ def test_check_answers_equal_with_and_without_compiled_queries(listed, dept_a, m
 
 
 def test_prepared_statements_have_one_generic_plan_and_answer_alike(postgres, listed, dept_a, settings):
+    need(settings.DB_PREPARED_STATEMENTS, "needs prepared statements (DB_PREPARED_STATEMENTS is off)")
     codes = check_codes(listed, 11)
     on = date(2026, 3, 2)
     with CaptureQueriesContext(connection) as ctx:
