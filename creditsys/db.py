@@ -193,7 +193,8 @@ class PreparedQuery:
             cursor.execute(compiled.statement, tuple(adapt(_param(values[name])) for name in compiled.names))
             rows = cursor.fetchall()
         if compiled.converters:
-            rows = [tuple(row) for row in _apply_converters(rows, compiled.converters, connection)]
+            compiler = connection.ops.compiler("SQLCompiler")(None, connection, using)  # for its converters only
+            rows = [tuple(row) for row in compiler.apply_converters(rows, compiled.converters)]
         return compiled.columns, rows
 
 
@@ -215,16 +216,6 @@ class _Compiled:
 
 def _column_names(select) -> tuple[str, ...]:
     return tuple(alias or column.target.attname for column, _sql, alias in select)
-
-
-def _apply_converters(rows, converters: dict, connection):
-    for row in map(list, rows):
-        for position, (functions, expression) in converters.items():
-            value = row[position]
-            for function in functions:
-                value = function(value, expression, connection)
-            row[position] = value
-        yield row
 
 
 def _param(value):
@@ -250,14 +241,12 @@ def prepared_cursor(using: str = "default"):
     # parameter type). A statement run while the shared cursor is still in use (rows being read)
     # gets a cursor of its own.
     shared = connection.__dict__.get("_prepared_cursor")
-    if shared is None or shared.connection is not raw or shared.closed:
-        with connection.wrap_database_errors:
+    with connection.wrap_database_errors:
+        if shared is None or shared.connection is not raw or shared.closed:
             shared = connection.__dict__["_prepared_cursor"] = _preparing_cursor_class()(raw, shared=True)
-    if shared.in_use:
-        with connection.wrap_database_errors:
-            shared = _preparing_cursor_class()(raw)
-    shared.in_use = True
-    cursor = connection._prepare_cursor(shared)
+        own = _preparing_cursor_class()(raw) if shared.in_use else shared
+    own.in_use = True
+    cursor = connection._prepare_cursor(own)
     if isinstance(cursor, CursorDebugWrapper):  # queries logged (DEBUG, tests): with their values
         cursor = _PreparedDebugWrapper(cursor.cursor, connection)
     return cursor

@@ -129,6 +129,10 @@ def test_prepared_rows_load_json_columns_as_django_does(postgres, make_subject):
     [row] = list(by_id.raw(ids=[event.pk]))
     assert row.after == event.after and isinstance(row.after, dict) and row.created_at == event.created_at
     assert by_id._compiled["default"].binary is False  # JSON read as text, as Django's adapters do
+    assert by_id._compiled["default"].converters  # JSON is decoded by Django's converter, not psycopg
+    columns, [values] = by_id.rows(ids=[event.pk])  # tuples: Django's converters applied too
+    found = dict(zip(columns, values, strict=True))
+    assert found["after"] == event.after and isinstance(found["after"], dict) and found["id"] == event.pk
     subjects = PreparedQuery(lambda ids: Subject.objects.filter(pk__any=ids), ids=list[int])
     list(subjects.raw(ids=[event.subject_id or 0]))
     assert subjects._compiled["default"].binary is True  # plain columns come back in binary
